@@ -1,0 +1,91 @@
+"""``flask --app wsgi`` commands: database upgrade, users, demo data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from evalsite.database import utcnow
+from surveys.errors import DomainError
+from surveys.models import Role, Unit
+from surveys.services import users
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def init_app(app: Flask) -> None:
+    for cmd in (init_db, create_user, seed_demo):
+        app.cli.add_command(cmd)
+
+
+def alembic_config(url: str) -> AlembicConfig:
+    cfg = AlembicConfig(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade_database(url: str) -> None:
+    """Bring the schema to the newest migration (creating the SQLite folder if needed)."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(url), "head")
+
+
+def _session():
+    return current_app.extensions["evalsite.sessions"]()
+
+
+@click.command("init-db")
+def init_db() -> None:
+    """Create or upgrade the database schema (Alembic upgrade head)."""
+    upgrade_database(current_app.config["DATABASE_URL"])
+    click.echo("数据库已是最新结构。")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--unit", "unit_name", help="Unit name, required for unit_officer.")
+@click.option("--name", "display_name", default="", help="Display name.")
+def create_user(username: str, role: str, password: str, unit_name: str | None, display_name: str) -> None:
+    """Create a login account."""
+    with _session() as session:
+        unit_id = None
+        if unit_name:
+            unit = session.scalar(select(Unit).where(Unit.name == unit_name))
+            if unit is None:
+                raise click.BadParameter(f"no unit named {unit_name!r}", param_hint="--unit")
+            unit_id = unit.id
+        try:
+            users.create_user(
+                session, username, password, Role(role), now=utcnow(), unit_id=unit_id, display_name=display_name
+            )
+        except DomainError as error:
+            raise click.ClickException(str(error)) from None
+        session.commit()
+    click.echo(f"已创建用户 {username}（{role}）。")
+
+
+@click.command("seed-demo")
+@click.option("--seed", type=int, default=2026, show_default=True, help="Random seed: same seed, same demo.")
+@click.option("--force", is_flag=True, help="Seed even if the database already has campaigns.")
+def seed_demo(seed: int, force: bool) -> None:
+    """Create a demo campaign modelled on Baoji's 万名群众评议百名科长, with a login per role."""
+    from surveys import demo
+
+    with _session() as session:
+        if demo.has_data(session) and not force:
+            click.echo("数据库中已有评议活动，未写入演示数据（可加 --force）。")
+            return
+        logins = demo.seed(session, seed=seed, now=utcnow())
+        session.commit()
+    click.echo("演示数据已创建。登录账号：")
+    for login in logins:
+        click.echo(f"  {login.role:<13} {login.username:<12} 密码 {login.password}")

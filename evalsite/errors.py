@@ -1,0 +1,51 @@
+"""Error pages: every refusal is a calm page in the user's language with a 4xx status."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from evalsite.i18n import error_text, translate
+from surveys.errors import DomainError
+from surveys.i18n import N_
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+
+
+def _domain_error(error: DomainError):
+    details = [translate(d) for d in error.details]
+    return render_template("error.html", message=error_text(error), details=details, back=_back()), error.status
+
+
+def _back() -> str | None:
+    """The page the user came from, if it was one of ours."""
+    referrer = request.referrer or ""
+    root = request.host_url
+    return referrer if referrer.startswith(root) else None
+
+
+def _csrf_error(_error: CSRFError):
+    return render_template("error.html", message=_("页面已过期或来源不明，请返回并刷新页面后重试。")), 400
+
+
+_MESSAGES = {
+    400: N_("请求有误。"),
+    403: N_("您没有权限访问此页面。"),
+    404: N_("页面不存在。"),
+    405: N_("不支持此操作方式。"),
+    413: N_("上传的文件太大。"),
+    429: N_("操作过于频繁，请稍后再试。"),
+}
+
+
+def _http_error(error: HTTPException):
+    if error.code is None or error.code >= 500:
+        return render_template("error.html", message=_("服务器出错了，请稍后再试。")), error.code or 500
+    message = _MESSAGES.get(error.code)
+    return render_template("error.html", message=_(message) if message else error.name), error.code

@@ -1,0 +1,118 @@
+"""Form shapes. Rules live in the services; forms only check types and presence."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    FloatField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from surveys.scales import PRESETS
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("用户名"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("密码"), validators=[DataRequired(), Length(max=200)])
+
+
+class CampaignForm(FlaskForm):
+    name = StringField(_l("活动名称"), validators=[DataRequired(), Length(max=120)])
+    year = IntegerField(_l("年度"), validators=[InputRequired(), NumberRange(2000, 2100)])
+    description = TextAreaField(_l("说明"), validators=[Optional(), Length(max=2000)])
+
+
+class CloneForm(FlaskForm):
+    name = StringField(_l("新活动名称"), validators=[DataRequired(), Length(max=120)])
+    year = IntegerField(_l("年度"), validators=[InputRequired(), NumberRange(2000, 2100)])
+
+
+class UnitForm(FlaskForm):
+    name = StringField(_l("单位名称"), validators=[DataRequired(), Length(max=100)])
+    parent_id = SelectField(_l("上级单位"), coerce=int, validators=[Optional()])
+
+
+class TargetForm(FlaskForm):
+    code = StringField(_l("编号"), validators=[DataRequired(), Length(max=32)])
+    name = StringField(_l("名称"), validators=[DataRequired(), Length(max=100)])
+    kind = SelectField(
+        _l("类型"),
+        choices=[("person", _l("个人")), ("window", _l("窗口")), ("unit", _l("单位"))],
+    )
+    title = StringField(_l("职务"), validators=[Optional(), Length(max=100)])
+    category = StringField(_l("类别"), validators=[DataRequired(), Length(max=50)])
+    unit_id = SelectField(_l("所属单位"), coerce=int)
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV 或 XLSX 文件"), validators=[FileRequired()])
+
+
+class QuestionnaireForm(FlaskForm):
+    name = StringField(_l("测评表名称"), validators=[DataRequired(), Length(max=100)])
+    preset = SelectField(_l("评价等级"), choices=[(key, _l(title)) for key, (title, _levels) in PRESETS.items()])
+    with_unknown = BooleanField(_l("包含“不了解”选项（不计分）"), default=True)
+
+
+class ItemForm(FlaskForm):
+    code = StringField(_l("指标编号"), validators=[DataRequired(), Length(max=32)])
+    text = StringField(_l("指标内容"), validators=[DataRequired(), Length(max=300)])
+    weight = FloatField(_l("权重"), default=1.0, validators=[InputRequired()])
+
+
+class RoundForm(FlaskForm):
+    name = StringField(_l("轮次名称"), validators=[DataRequired(), Length(max=60)])
+    kind = SelectField(
+        _l("类型"),
+        choices=[("internal", _l("内部评议")), ("external", _l("外部评议")), ("other", _l("其他"))],
+    )
+    questionnaire_id = SelectField(_l("测评表"), coerce=int, validators=[Optional()])
+    opens_on = DateField(_l("开始日期"), validators=[InputRequired()])
+    closes_on = DateField(_l("结束日期"), validators=[InputRequired()])
+    is_open_round = BooleanField(_l("开放式轮次（张贴二维码，无需评议码）"))
+    aggregation = SelectField(
+        _l("汇总方法"),
+        choices=[("mean", _l("平均值")), ("median", _l("中位数")), ("trimmed", _l("去掉最高分和最低分后平均"))],
+    )
+    trim_k = IntegerField(_l("去掉最高、最低分各几个"), default=0, validators=[InputRequired(), NumberRange(0, 10)])
+    is_strict = BooleanField(_l("严格模式：所有评议主体都须有足够票数"))
+
+
+class GroupForm(FlaskForm):
+    name = StringField(_l("评议主体名称"), validators=[DataRequired(), Length(max=50)])
+    weight = FloatField(_l("权重"), validators=[InputRequired()])
+    min_ballots = IntegerField(_l("最少有效票数"), default=5, validators=[InputRequired(), NumberRange(0, 100000)])
+    is_required = BooleanField(_l("必需（缺少则不参与排名）"))
+    is_public = BooleanField(_l("公众评议主体（接收开放式轮次的评议票）"))
+
+
+class ComponentForm(FlaskForm):
+    name = StringField(_l("组成名称"), validators=[DataRequired(), Length(max=50)])
+    kind = SelectField(_l("来源"), choices=[("round", _l("评议轮次")), ("imported", _l("导入的分数表"))])
+    round_id = SelectField(_l("轮次"), coerce=int, validators=[Optional()])
+    weight = FloatField(_l("权重"), validators=[InputRequired()])
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("用户名"), validators=[DataRequired(), Length(max=64)])
+    display_name = StringField(_l("姓名"), validators=[Optional(), Length(max=100)])
+    password = PasswordField(_l("初始密码"), validators=[DataRequired(), Length(max=200)])
+    role = SelectField(
+        _l("角色"),
+        choices=[
+            ("organiser", _l("组织者")),
+            ("leader", _l("领导")),
+            ("unit_officer", _l("单位联络员")),
+            ("admin", _l("系统管理员")),
+        ],
+    )
+    unit_id = SelectField(_l("所属单位（单位联络员）"), coerce=int, validators=[Optional()])

@@ -1,0 +1,40 @@
+"""Languages: Simplified Chinese by default, English on request.
+
+Message ids are the Chinese texts themselves, so Chinese needs no catalog; English lives in
+``translations/en``.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, has_request_context, session
+from flask_babel import Babel, gettext
+
+from surveys.errors import DomainError
+
+LANGUAGES = {"zh_CN": "简体中文", "en": "English"}
+
+babel = Babel()
+
+
+def select_locale() -> str | None:
+    """The language chosen on the page; None outside a request (CLI), as Babel needs."""
+    if not has_request_context():
+        return None
+    choice = session.get("lang")
+    return choice if choice in LANGUAGES else "zh_CN"
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals.update(current_language=select_locale, LANGUAGES=LANGUAGES)
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+
+
+def translate(message: str, params: dict | None = None) -> str:
+    """Translate a domain msgid; string params are translated too (they may be msgids)."""
+    params = {key: gettext(value) if isinstance(value, str) else value for key, value in (params or {}).items()}
+    return gettext(message, **params) if params else gettext(message)
+
+
+def error_text(error: DomainError) -> str:
+    return translate(error.message, error.params)

@@ -1,0 +1,143 @@
+"""Targets of a campaign: list, add, edit, delete, and bulk import from CSV / XLSX."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from evalsite.auth import ORGANISERS, role_required
+from evalsite.database import get_session
+from evalsite.forms import ImportForm, TargetForm
+from evalsite.i18n import error_text, translate
+from evalsite.views.admin import actor, bp, render_form
+from surveys.errors import ImportRejected
+from surveys.imports.targets import TEMPLATE_HEADER, import_targets
+from surveys.models import Campaign, Category, Target, Unit
+from surveys.services import organisation
+from surveys.services.lookup import get
+
+PAGE_SIZE = 50
+
+
+@bp.get("/campaigns/<int:campaign_id>/targets")
+@role_required(*ORGANISERS)
+def targets(campaign_id: int):
+    """List a campaign's targets, filterable by category and unit, 50 a page."""
+    db = get_session()
+    campaign = get(db, Campaign, campaign_id)
+    stmt = select(Target).where(Target.campaign_id == campaign.id)
+    category_id = request.args.get("category", type=int)
+    unit_id = request.args.get("unit", type=int)
+    if category_id:
+        stmt = stmt.where(Target.category_id == category_id)
+    if unit_id:
+        stmt = stmt.where(Target.unit_id == unit_id)
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows = list(db.scalars(stmt.order_by(Target.code).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)))
+    units = db.scalars(
+        select(Unit).join(Target).where(Target.campaign_id == campaign.id).distinct().order_by(Unit.name)
+    )
+    return render_template(
+        "admin/targets.html",
+        campaign=campaign,
+        targets=rows[:PAGE_SIZE],
+        has_next=len(rows) > PAGE_SIZE,
+        page=page,
+        units=list(units),
+        category_id=category_id,
+        unit_id=unit_id,
+        total=organisation.count_targets(db, campaign.id),
+    )
+
+
+@bp.route("/campaigns/<int:campaign_id>/targets/new", methods=["GET", "POST"])
+@role_required(*ORGANISERS)
+def new_target(campaign_id: int):
+    """Add one target by hand."""
+    return _save_target(campaign_id, None)
+
+
+@bp.route("/targets/<int:target_id>/edit", methods=["GET", "POST"])
+@role_required(*ORGANISERS)
+def edit_target(target_id: int):
+    """Edit a target."""
+    target = get(get_session(), Target, target_id)
+    return _save_target(target.campaign_id, target)
+
+
+@bp.post("/targets/<int:target_id>/delete")
+@role_required(*ORGANISERS)
+def delete_target(target_id: int):
+    """Remove a target from its campaign."""
+    db = get_session()
+    campaign_id = get(db, Target, target_id).campaign_id
+    organisation.delete_target(db, target_id, **actor())
+    db.commit()
+    flash(_("已删除"))
+    return redirect(url_for("admin.targets", campaign_id=campaign_id))
+
+
+def _save_target(campaign_id: int, target: Target | None):
+    db = get_session()
+    campaign = get(db, Campaign, campaign_id)
+    form = TargetForm(obj=target)
+    form.unit_id.choices = [(u.id, u.name) for u in organisation.list_units(db)]
+    if target is not None and not form.is_submitted():
+        form.kind.data = target.kind.value
+        form.category.data = target.category.name
+    if form.validate_on_submit():
+        fields = {k: getattr(form, k).data for k in ("code", "name", "kind", "title", "category", "unit_id")}
+        organisation.save_target(db, campaign.id, fields, target_id=target.id if target else None, **actor())
+        db.commit()
+        flash(_("已保存"))
+        return redirect(url_for("admin.targets", campaign_id=campaign.id))
+    title = _("编辑评议对象") if target else _("添加评议对象")
+    categories = db.scalars(select(Category.name).where(Category.campaign_id == campaign.id))
+    return render_form(form, title, campaign=campaign, datalist=list(categories))
+
+
+@bp.route("/campaigns/<int:campaign_id>/targets/import", methods=["GET", "POST"])
+@role_required(*ORGANISERS)
+def upload_targets(campaign_id: int):
+    """Import a roster file: every row is added, or — if any row is bad — none."""
+    db = get_session()
+    campaign = get(db, Campaign, campaign_id)
+    form = ImportForm()
+    problems, message = [], None
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            result = import_targets(db, campaign.id, upload.filename or "", upload.read(), **actor())
+        except ImportRejected as rejected:
+            db.rollback()
+            message = error_text(rejected)
+            problems = [(p.line, translate(p.reason, p.params)) for p in rejected.problems]
+        else:
+            db.commit()
+            flash(_("已导入 %(n)d 个评议对象", n=result.targets))
+            if result.new_units:
+                flash(_("新建单位：%(names)s", names="、".join(result.new_units)))
+            return redirect(url_for("admin.targets", campaign_id=campaign.id))
+    status = 400 if form.is_submitted() else 200
+    html = render_template("admin/import.html", campaign=campaign, form=form, problems=problems, message=message)
+    return html, status
+
+
+@bp.get("/targets/template.csv")
+@role_required(*ORGANISERS)
+def target_template():
+    """A CSV template with the expected columns and one example row."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(TEMPLATE_HEADER)
+    writer.writerow(["KZ001", "张三", "个人", "综合管理", "市行政审批服务局", "行政审批科科长"])
+    data = "\ufeff" + out.getvalue()  # BOM: Excel on Windows then reads UTF-8 correctly
+    return Response(
+        data,
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=targets-template.csv"},
+    )

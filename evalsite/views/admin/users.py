@@ -1,0 +1,90 @@
+"""Units, user accounts and the audit log."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from evalsite.auth import ORGANISERS, role_required
+from evalsite.database import get_session
+from evalsite.forms import UnitForm, UserForm
+from evalsite.views.admin import actor, bp, render_form
+from surveys.models import Role, Unit
+from surveys.services import audit, organisation, users
+from surveys.services.lookup import get
+
+AUDIT_PAGE = 100
+
+
+@bp.route("/units", methods=["GET", "POST"])
+@role_required(*ORGANISERS)
+def units():
+    """The organisation tree, and a form to add a unit."""
+    db = get_session()
+    form = _unit_form(None)
+    if form.validate_on_submit():
+        organisation.save_unit(db, form.name.data, form.parent_id.data or None, **actor())
+        db.commit()
+        flash(_("单位已添加"))
+        return redirect(url_for("admin.units"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/units.html", units=organisation.list_units(db), form=form), status
+
+
+@bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
+@role_required(*ORGANISERS)
+def edit_unit(unit_id: int):
+    """Rename a unit or move it under another."""
+    db = get_session()
+    unit = get(db, Unit, unit_id)
+    form = _unit_form(unit)
+    if form.validate_on_submit():
+        organisation.save_unit(db, form.name.data, form.parent_id.data or None, unit_id=unit.id, **actor())
+        db.commit()
+        flash(_("已保存"))
+        return redirect(url_for("admin.units"))
+    return render_form(form, _("编辑单位"))
+
+
+def _unit_form(unit: Unit | None) -> UnitForm:
+    form = UnitForm(obj=unit)
+    others = [u for u in organisation.list_units(get_session()) if u is not unit]
+    form.parent_id.choices = [(0, _("（无）"))] + [(u.id, u.name) for u in others]
+    if unit is not None and not form.is_submitted():
+        form.parent_id.data = unit.parent_id or 0
+    return form
+
+
+@bp.route("/users", methods=["GET", "POST"], endpoint="users")
+@role_required(Role.ADMIN)
+def list_users():
+    """Accounts, and a form to create one."""
+    db = get_session()
+    form = UserForm()
+    form.unit_id.choices = [(0, _("（无）"))] + [(u.id, u.name) for u in organisation.list_units(db)]
+    if form.validate_on_submit():
+        users.create_user(
+            db,
+            form.username.data,
+            form.password.data,
+            Role(form.role.data),
+            unit_id=form.unit_id.data or None,
+            display_name=form.display_name.data or "",
+            **actor(),
+        )
+        db.commit()
+        flash(_("用户已创建"))
+        return redirect(url_for("admin.users"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/users.html", users=users.list_users(db), form=form), status
+
+
+@bp.get("/audit", endpoint="audit")
+@role_required(Role.ADMIN)
+def audit_log():
+    """The audit log, newest first, 100 a page."""
+    page = max(request.args.get("page", 1, type=int), 1)
+    entries = audit.list_entries(get_session(), limit=AUDIT_PAGE + 1, offset=(page - 1) * AUDIT_PAGE)
+    return render_template(
+        "admin/audit.html", entries=entries[:AUDIT_PAGE], page=page, has_next=len(entries) > AUDIT_PAGE
+    )

@@ -1,0 +1,1 @@
+"""The evalsite domain core: models, services, scoring. Never imports flask."""

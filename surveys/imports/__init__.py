@@ -1,0 +1,1 @@
+"""Reading uploaded tables (CSV and XLSX) and importing them."""

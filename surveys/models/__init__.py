@@ -1,0 +1,31 @@
+"""SQLAlchemy models, one module per aggregate; import from here."""
+
+from surveys.db import Base
+from surveys.models.audit import AuditEntry
+from surveys.models.campaign import Campaign, Category, Component, ComponentKind
+from surveys.models.organisation import Target, TargetKind, Unit
+from surveys.models.questionnaire import Item, Level, Questionnaire
+from surveys.models.round import Aggregation, RaterGroup, Round, RoundKind, RoundStatus
+from surveys.models.user import Role, User
+
+__all__ = [
+    "Aggregation",
+    "AuditEntry",
+    "Base",
+    "Campaign",
+    "Category",
+    "Component",
+    "ComponentKind",
+    "Item",
+    "Level",
+    "Questionnaire",
+    "RaterGroup",
+    "Role",
+    "Round",
+    "RoundKind",
+    "RoundStatus",
+    "Target",
+    "TargetKind",
+    "Unit",
+    "User",
+]

@@ -1,0 +1,38 @@
+"""Accounts and roles."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from surveys.db import Base
+from surveys.models.types import enum_column
+
+
+class Role(enum.Enum):
+    ADMIN = "admin"
+    ORGANISER = "organiser"
+    LEADER = "leader"
+    UNIT_OFFICER = "unit_officer"
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "user_role"))
+    #: Unit officers see only this unit; empty for every other role.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+
+    unit = relationship("Unit")
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role.value}>"

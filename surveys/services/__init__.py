@@ -1,0 +1,1 @@
+"""Use cases. Each takes the session first, flushes, and never commits."""

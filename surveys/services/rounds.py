@@ -1,0 +1,265 @@
+"""Rounds, their rater groups and their lifecycle (draft → open → closed)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from surveys.errors import Conflict, DomainError
+from surveys.i18n import N_
+from surveys.models import Aggregation, Campaign, Questionnaire, RaterGroup, Round, RoundKind, RoundStatus
+from surveys.services import audit
+from surveys.services.lookup import get
+from surveys.services.validate import positive_weight, required_text
+
+_STATUS_LABELS = {
+    RoundStatus.DRAFT: N_("草稿"),
+    RoundStatus.OPEN: N_("进行中"),
+    RoundStatus.CLOSED: N_("已结束"),
+}
+
+
+def ensure_draft(round_: Round) -> None:
+    """Questionnaire, scale, groups and weights are frozen once a round has opened."""
+    if not round_.is_draft:
+        raise Conflict(N_("轮次“%(name)s”已开放，其测评表、评议主体和权重不能再修改"), name=round_.name)
+
+
+def save_round(
+    session: Session,
+    campaign_id: int,
+    fields: dict,
+    *,
+    now: datetime,
+    actor_id: int | None,
+    round_id: int | None = None,
+) -> Round:
+    """Create a round or edit one.
+
+    ``fields``: name, kind, questionnaire_id, opens_on, closes_on, is_open_round,
+    aggregation, trim_k, is_strict. Once open only the closing date may move (and not
+    before today); a closed round cannot be edited at all.
+    """
+    campaign = get(session, Campaign, campaign_id)
+    round_ = get(session, Round, round_id) if round_id else None
+    if round_ is not None and round_.campaign_id != campaign.id:
+        raise DomainError(N_("轮次不属于该评议活动"))
+    values = _round_values(session, campaign, fields)
+    if round_ is not None and not round_.is_draft:
+        if round_.status is RoundStatus.CLOSED:
+            raise Conflict(N_("轮次“%(name)s”已结束，不能再修改"), name=round_.name)
+        changed = {k for k, v in values.items() if getattr(round_, k) != v}
+        if changed - {"closes_on"}:
+            ensure_draft(round_)
+        if "closes_on" in changed and values["closes_on"] < now.date():
+            raise DomainError(N_("结束日期不能早于今天"))
+    if any(r.name == values["name"] and r is not round_ for r in campaign.rounds):
+        raise Conflict(N_("轮次名称 %(name)s 已被使用"), name=values["name"])
+    if round_ is None:
+        round_ = Round(campaign=campaign, **values)
+        session.add(round_)
+        audit.record(session, "round.create", now=now, actor_id=actor_id, obj=round_, summary=round_.name)
+    else:
+        diff = audit.apply_changes(round_, values)
+        audit.record(session, "round.update", now=now, actor_id=actor_id, obj=round_, summary=round_.name, **diff)
+    session.flush()
+    return round_
+
+
+def _round_values(session: Session, campaign: Campaign, fields: dict) -> dict:
+    opens_on, closes_on = fields["opens_on"], fields["closes_on"]
+    if not isinstance(opens_on, date) or not isinstance(closes_on, date):
+        raise DomainError(N_("请填写开始和结束日期"))
+    if closes_on < opens_on:
+        raise DomainError(N_("结束日期不能早于开始日期"))
+    questionnaire_id = fields.get("questionnaire_id") or None
+    if questionnaire_id is not None:
+        questionnaire = get(session, Questionnaire, questionnaire_id)
+        if questionnaire.campaign_id != campaign.id:
+            raise DomainError(N_("测评表不属于该评议活动"))
+    trim_k = int(fields.get("trim_k") or 0)
+    if not 0 <= trim_k <= 10:
+        raise DomainError(N_("去掉最高最低分的个数必须在 0 到 10 之间"))
+    return {
+        "name": required_text(fields["name"], 60, N_("轮次名称")),
+        "kind": RoundKind(fields["kind"]),
+        "questionnaire_id": questionnaire_id,
+        "opens_on": opens_on,
+        "closes_on": closes_on,
+        "is_open_round": bool(fields.get("is_open_round")),
+        "aggregation": Aggregation(fields.get("aggregation") or "mean"),
+        "trim_k": trim_k,
+        "is_strict": bool(fields.get("is_strict")),
+    }
+
+
+def save_group(
+    session: Session,
+    round_id: int,
+    fields: dict,
+    *,
+    now: datetime,
+    actor_id: int | None,
+    group_id: int | None = None,
+) -> RaterGroup:
+    """Add or edit a rater group: name, weight, min_ballots, is_required, is_public."""
+    round_ = get(session, Round, round_id)
+    ensure_draft(round_)
+    group = get(session, RaterGroup, group_id) if group_id else None
+    if group is not None and group.round_id != round_.id:
+        raise DomainError(N_("评议主体不属于该轮次"))
+    min_ballots = int(fields.get("min_ballots") if fields.get("min_ballots") is not None else 5)
+    if not 0 <= min_ballots <= 100000:
+        raise DomainError(N_("最少有效票数必须在 0 到 100000 之间"))
+    values = {
+        "name": required_text(fields["name"], 50, N_("评议主体名称")),
+        "weight": positive_weight(fields.get("weight")),
+        "min_ballots": min_ballots,
+        "is_required": bool(fields.get("is_required")),
+        "is_public": bool(fields.get("is_public")),
+    }
+    if any(g.name == values["name"] and g is not group for g in round_.groups):
+        raise Conflict(N_("评议主体 %(name)s 已存在"), name=values["name"])
+    if group is None:
+        group = RaterGroup(**values)
+        round_.groups.append(group)
+        audit.record(
+            session,
+            "group.create",
+            now=now,
+            actor_id=actor_id,
+            obj=group,
+            summary=f"{round_.name}: {group.name}",
+            after={"weight": group.weight, "min_ballots": min_ballots},
+        )
+    else:
+        diff = audit.apply_changes(group, values)
+        audit.record(
+            session,
+            "group.update",
+            now=now,
+            actor_id=actor_id,
+            obj=group,
+            summary=f"{round_.name}: {group.name}",
+            **diff,
+        )
+    session.flush()
+    return group
+
+
+def delete_group(session: Session, group_id: int, *, now: datetime, actor_id: int | None) -> None:
+    group = get(session, RaterGroup, group_id)
+    round_ = group.round
+    ensure_draft(round_)
+    audit.record(
+        session,
+        "group.delete",
+        now=now,
+        actor_id=actor_id,
+        obj=group,
+        summary=f"{round_.name}: {group.name}",
+        before={"weight": group.weight},
+    )
+    round_.groups.remove(group)
+    session.flush()
+
+
+def open_round(session: Session, round_id: int, *, now: datetime, actor_id: int | None) -> Round:
+    """Open a draft round once its configuration is complete, and freeze that configuration."""
+    round_ = get(session, Round, round_id)
+    _move(round_, RoundStatus.OPEN)
+    problems = configuration_problems(round_)
+    if problems:
+        raise DomainError(N_("轮次还不能开放："), details=problems)
+    round_.frozen_config = snapshot(round_)
+    round_.status = RoundStatus.OPEN
+    audit.record(
+        session,
+        "round.open",
+        now=now,
+        actor_id=actor_id,
+        obj=round_,
+        summary=round_.name,
+        before={"status": "draft"},
+        after={"status": "open"},
+    )
+    session.flush()
+    return round_
+
+
+def close_round(session: Session, round_id: int, *, now: datetime, actor_id: int | None) -> Round:
+    round_ = get(session, Round, round_id)
+    _move(round_, RoundStatus.CLOSED)
+    round_.status = RoundStatus.CLOSED
+    audit.record(
+        session,
+        "round.close",
+        now=now,
+        actor_id=actor_id,
+        obj=round_,
+        summary=round_.name,
+        before={"status": "open"},
+        after={"status": "closed"},
+    )
+    session.flush()
+    return round_
+
+
+def _move(round_: Round, to: RoundStatus) -> None:
+    if not round_.status.can_move_to(to):
+        raise Conflict(
+            N_("轮次“%(name)s”当前为%(now)s，不能改为%(to)s"),
+            name=round_.name,
+            now=_STATUS_LABELS[round_.status],
+            to=_STATUS_LABELS[to],
+        )
+
+
+def configuration_problems(round_: Round) -> list[str]:
+    """What still stops a round from opening (msgids, empty when it is ready)."""
+    problems = []
+    questionnaire = round_.questionnaire
+    if questionnaire is None:
+        problems.append(N_("未选择测评表"))
+    else:
+        if not questionnaire.items:
+            problems.append(N_("测评表没有测评指标"))
+        if len([lv for lv in questionnaire.levels if not lv.is_excluded]) < 2:
+            problems.append(N_("评价等级少于两个"))
+    if not round_.groups:
+        problems.append(N_("没有评议主体"))
+    if round_.is_open_round and sum(g.is_public for g in round_.groups) != 1:
+        problems.append(N_("开放式轮次需要且只能有一个公众评议主体"))
+    if not round_.campaign.targets:
+        problems.append(N_("评议活动还没有评议对象"))
+    return problems
+
+
+def snapshot(round_: Round) -> dict:
+    """The configuration scoring will use, as plain data."""
+    questionnaire = round_.questionnaire
+    return {
+        "aggregation": round_.aggregation.value,
+        "trim_k": round_.trim_k,
+        "is_strict": round_.is_strict,
+        "levels": [
+            {"label": lv.label, "points": lv.points, "is_positive": lv.is_positive, "is_excluded": lv.is_excluded}
+            for lv in questionnaire.levels
+        ],
+        "items": [{"code": it.code, "text": it.text, "weight": it.weight} for it in questionnaire.items],
+        "groups": [
+            {
+                "name": g.name,
+                "weight": g.weight,
+                "min_ballots": g.min_ballots,
+                "is_required": g.is_required,
+                "is_public": g.is_public,
+            }
+            for g in round_.groups
+        ],
+    }
+
+
+def status_label(status: RoundStatus) -> str:
+    return _STATUS_LABELS[status]

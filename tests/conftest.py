@@ -1,0 +1,159 @@
+"""Shared fixtures: a real database (SQLite by default, PostgreSQL when asked), the app,
+its client, and factories that build campaigns through the services."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import text
+
+from evalsite import create_app
+from surveys.db import Base, make_engine, make_session_factory
+from surveys.models import Role
+from surveys.services import campaigns, organisation, questionnaires, rounds, users
+
+#: Set to a PostgreSQL server URL (without database name) to run the suite on PostgreSQL,
+#: e.g. postgresql+psycopg://postgres@127.0.0.1:5432
+PG_SERVER = os.environ.get("EVALSITE_TEST_POSTGRES")
+NOW = datetime(2026, 3, 1, 9, 0, 0)
+PASSWORD = "secret-pass-123"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    if not PG_SERVER:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    name = f"evalsite_test_{os.getpid()}"
+    admin = make_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield f"{PG_SERVER}/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url):
+    engine = make_engine(database_url)
+    Base.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def clean_db(engine):
+    """Every test starts with empty tables."""
+    yield
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def session(engine, clean_db):
+    session = make_session_factory(engine)()
+    yield session
+    session.rollback()
+    session.close()
+
+
+@pytest.fixture
+def app(database_url, engine, clean_db):
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret",
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+    yield app
+    app.extensions["evalsite.engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(session):
+    """Create a user of a role (committed, so the app sees it)."""
+
+    def make(role: Role = Role.ORGANISER, username: str | None = None, unit_id: int | None = None):
+        if role is Role.UNIT_OFFICER and unit_id is None:
+            unit_id = organisation.save_unit(session, "演示单位", None, now=NOW, actor_id=None).id
+        user = users.create_user(session, username or role.value, PASSWORD, role, now=NOW, unit_id=unit_id)
+        session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def login(client, make_user):
+    """Log the test client in as a new user of ``role``; returns that user."""
+
+    def do(role: Role = Role.ORGANISER):
+        user = make_user(role)
+        response = client.post("/login", data={"username": user.username, "password": PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return do
+
+
+@pytest.fixture
+def make_campaign(session):
+    """A campaign ready to open: 3 targets in 2 categories, a 5-level questionnaire with
+    不了解 and 2 items, one draft round with two rater groups, and one component."""
+
+    def make(name: str = "2026年度评议", year: int = 2026):
+        kw = {"now": NOW, "actor_id": None}
+        campaign = campaigns.save_campaign(session, name, year, "", **kw)
+        unit = organisation.save_unit(session, f"{name}-单位", None, **kw)
+        for code, person, category in [
+            ("A01", "张三", "综合管理"),
+            ("A02", "李四", "综合管理"),
+            ("B01", "王五", "行政执法"),
+        ]:
+            organisation.save_target(
+                session,
+                campaign.id,
+                {"code": code, "name": person, "kind": "person", "category": category, "unit_id": unit.id},
+                **kw,
+            )
+        q = questionnaires.create_questionnaire(session, campaign.id, "科长测评表", "five", with_unknown=True, **kw)
+        questionnaires.save_item(session, q.id, "Q1", "服务态度", 1.0, **kw)
+        questionnaires.save_item(session, q.id, "Q2", "办事效率", 2.0, **kw)
+        round_ = rounds.save_round(
+            session,
+            campaign.id,
+            {
+                "name": "外部评议",
+                "kind": "external",
+                "questionnaire_id": q.id,
+                "opens_on": date(2026, 3, 1),
+                "closes_on": date(2026, 3, 31),
+            },
+            **kw,
+        )
+        rounds.save_group(session, round_.id, {"name": "服务对象", "weight": 0.6, "min_ballots": 5}, **kw)
+        rounds.save_group(session, round_.id, {"name": "机关干部", "weight": 0.4, "min_ballots": 5}, **kw)
+        campaigns.save_component(
+            session, campaign.id, {"name": "群众评议", "kind": "round", "round_id": round_.id, "weight": 1.0}, **kw
+        )
+        session.commit()
+        return campaign
+
+    return make
