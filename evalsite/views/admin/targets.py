@@ -14,7 +14,7 @@ from evalsite.database import get_session
 from evalsite.forms import ImportForm, TargetForm
 from evalsite.i18n import error_text, translate
 from evalsite.views.admin import actor, bp, render_form
-from surveys.errors import ImportRejected
+from surveys.errors import DomainError
 from surveys.imports.targets import TEMPLATE_HEADER, import_targets
 from surveys.models import Campaign, Category, Target, Unit
 from surveys.services import organisation
@@ -112,10 +112,10 @@ def upload_targets(campaign_id: int):
         upload = form.file.data
         try:
             result = import_targets(db, campaign.id, upload.filename or "", upload.read(), **actor())
-        except ImportRejected as rejected:
+        except DomainError as rejected:
             db.rollback()
             message = error_text(rejected)
-            problems = [(p.line, translate(p.reason, p.params)) for p in rejected.problems]
+            problems = [(p.line, translate(p.reason, p.params)) for p in getattr(rejected, "problems", [])]
         else:
             db.commit()
             flash(_("已导入 %(n)d 个评议对象", n=result.targets))
