@@ -2,7 +2,9 @@
 
 from surveys.db import Base
 from surveys.models.audit import AuditEntry
+from surveys.models.ballots import Ballot, Comment, Rating
 from surveys.models.campaign import Campaign, Category, Component, ComponentKind
+from surveys.models.codes import BatchScope, Code, CodeBatch, CodeStatus, Terminal
 from surveys.models.organisation import Target, TargetKind, Unit
 from surveys.models.questionnaire import Item, Level, Questionnaire
 from surveys.models.round import Aggregation, RaterGroup, Round, RoundKind, RoundStatus
@@ -11,21 +13,29 @@ from surveys.models.user import Role, User
 __all__ = [
     "Aggregation",
     "AuditEntry",
+    "Ballot",
     "Base",
+    "BatchScope",
     "Campaign",
     "Category",
+    "Code",
+    "CodeBatch",
+    "CodeStatus",
+    "Comment",
     "Component",
     "ComponentKind",
     "Item",
     "Level",
     "Questionnaire",
     "RaterGroup",
+    "Rating",
     "Role",
     "Round",
     "RoundKind",
     "RoundStatus",
     "Target",
     "TargetKind",
+    "Terminal",
     "Unit",
     "User",
 ]
