@@ -7,6 +7,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_SECRET = "dev-only-secret-change-me"  # noqa: S105 - the known value production refuses
+DEFAULT_CODE_KEY = "dev-only-code-key"
+DEFAULT_LOOKUP_KEY = "dev-only-lookup-key"
 
 
 class ConfigError(RuntimeError):
@@ -21,6 +23,11 @@ def from_environment(environ: os._Environ | dict = os.environ) -> dict:
         "DEBUG": environ.get("EVALSITE_DEBUG", "0") == "1",
         "SECRET_KEY": environ.get("EVALSITE_SECRET_KEY", DEFAULT_SECRET),
         "DATABASE_URL": environ.get("EVALSITE_DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'evalsite.db'}"),
+        # Codes are derived with CODE_KEY and looked up by a digest under LOOKUP_KEY; losing
+        # CODE_KEY means batches cannot be reprinted, leaking both lets codes be forged.
+        "CODE_KEY": environ.get("EVALSITE_CODE_KEY", DEFAULT_CODE_KEY),
+        "LOOKUP_KEY": environ.get("EVALSITE_LOOKUP_KEY", DEFAULT_LOOKUP_KEY),
+        "TERMINAL_CODE_MINUTES": int(environ.get("EVALSITE_TERMINAL_CODE_MINUTES", 30)),
         "PUBLIC_BASE_URL": environ.get("EVALSITE_PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         "RATELIMIT_STORAGE_URI": environ.get("EVALSITE_RATELIMIT_STORAGE", "memory://"),
         "BABEL_DEFAULT_LOCALE": "zh_CN",
@@ -36,11 +43,16 @@ def from_environment(environ: os._Environ | dict = os.environ) -> dict:
 
 
 def check(config: dict) -> None:
-    """Refuse to run production with debug on or the development secret."""
+    """Refuse to run production with debug on or a development key."""
     if config.get("ENV_NAME") != "production":
         return
     if config.get("DEBUG"):
         raise ConfigError("EVALSITE_DEBUG must be off in production")
-    secret = config.get("SECRET_KEY") or ""
-    if secret == DEFAULT_SECRET or len(secret) < 32:
-        raise ConfigError("EVALSITE_SECRET_KEY must be set to a random value of 32+ characters")
+    for name, default in (
+        ("SECRET_KEY", DEFAULT_SECRET),
+        ("CODE_KEY", DEFAULT_CODE_KEY),
+        ("LOOKUP_KEY", DEFAULT_LOOKUP_KEY),
+    ):
+        value = config.get(name) or ""
+        if value == default or len(value) < 32:
+            raise ConfigError(f"EVALSITE_{name} must be set to a random value of 32+ characters")

@@ -8,6 +8,7 @@ import click
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from evalsite.database import utcnow
@@ -42,6 +43,7 @@ def _session():
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db() -> None:
     """Create or upgrade the database schema (Alembic upgrade head)."""
     upgrade_database(current_app.config["DATABASE_URL"])
@@ -49,6 +51,7 @@ def init_db() -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("username")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
@@ -74,6 +77,7 @@ def create_user(username: str, role: str, password: str, unit_name: str | None, 
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--seed", type=int, default=2026, show_default=True, help="Random seed: same seed, same demo.")
 @click.option("--force", is_flag=True, help="Seed even if the database already has campaigns.")
 def seed_demo(seed: int, force: bool) -> None:

@@ -20,7 +20,7 @@ def init_app(app: Flask) -> None:
 
 def _domain_error(error: DomainError):
     details = [translate(d) for d in error.details]
-    return render_template("error.html", message=error_text(error), details=details, back=_back()), error.status
+    return _page(error_text(error), details=details, back=_back()), error.status
 
 
 def _back() -> str | None:
@@ -31,7 +31,14 @@ def _back() -> str | None:
 
 
 def _csrf_error(_error: CSRFError):
-    return render_template("error.html", message=_("页面已过期或来源不明，请返回并刷新页面后重试。")), 400
+    return _page(_("页面已过期或来源不明，请重新扫码或输入评议码后再试。"), hide_form=False), 400
+
+
+def _page(message: str, hide_form: bool = True, **context) -> str:
+    """Public pages answer in their own light layout; everything else in the admin layout."""
+    if request.blueprint == "public":
+        return render_template("public/enter.html", message=message, hide_form=hide_form)
+    return render_template("error.html", message=message, **context)
 
 
 _MESSAGES = {
@@ -46,6 +53,6 @@ _MESSAGES = {
 
 def _http_error(error: HTTPException):
     if error.code is None or error.code >= 500:
-        return render_template("error.html", message=_("服务器出错了，请稍后再试。")), error.code or 500
+        return _page(_("服务器出错了，请稍后再试。")), error.code or 500
     message = _MESSAGES.get(error.code)
-    return render_template("error.html", message=_(message) if message else error.name), error.code
+    return _page(_(message) if message else error.name), error.code

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from evalsite import create_app
 from surveys.db import Base, make_engine, make_session_factory
-from surveys.models import Role
+from surveys.models import Role, Unit
 from surveys.services import campaigns, organisation, questionnaires, rounds, users
 
 #: Set to a PostgreSQL server URL (without database name) to run the suite on PostgreSQL,
@@ -50,6 +50,7 @@ def clean_db(engine):
     """Every test starts with empty tables."""
     yield
     with engine.begin() as conn:
+        conn.execute(Unit.__table__.update().values(parent_id=None))  # SQLite checks RESTRICT row by row
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -82,7 +81,7 @@ def _xlsx_rows(data: bytes) -> Iterator[list]:
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        rows = [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+    except Exception:  # noqa: BLE001 - a damaged upload can fail anywhere inside zip, zlib or the XML parser
         raise DomainError(N_("XLSX 文件无法打开，请确认文件未损坏")) from None
-    sheet = workbook.worksheets[0]
-    return (list(row) for row in sheet.iter_rows(values_only=True))
+    return iter(rows)

@@ -50,7 +50,9 @@ def apply_changes(obj: Any, values: dict[str, Any]) -> dict[str, dict[str, Any]]
 
 
 def _plain(value: Any) -> Any:
-    """A JSON-friendly form of a column value."""
+    """A JSON-friendly form of a column value; related objects are logged by name."""
+    if hasattr(value, "__tablename__"):
+        return getattr(value, "name", None) or value.id
     if hasattr(value, "value") and not isinstance(value, (int, float, str, bool)):
         return value.value  # enums
     if hasattr(value, "isoformat"):

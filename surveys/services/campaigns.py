@@ -145,6 +145,23 @@ def clone_campaign(
     source = get(session, Campaign, campaign_id)
     copy = save_campaign(session, name, year, source.description, now=now, actor_id=actor_id)
     copy.predecessor = source
+    with session.no_autoflush:  # the copies point at each other before any is in the session
+        _copy_configuration(source, copy)
+    session.flush()
+    audit.record(
+        session,
+        "campaign.clone",
+        now=now,
+        actor_id=actor_id,
+        obj=copy,
+        summary=copy.name,
+        source_id=source.id,
+        source_name=source.name,
+    )
+    return copy
+
+
+def _copy_configuration(source: Campaign, copy: Campaign) -> None:
     shift = copy.year - source.year
     categories = {c.id: Category(name=c.name, position=c.position) for c in source.categories}
     copy.categories.extend(categories.values())
@@ -202,18 +219,6 @@ def clone_campaign(
         copy.rounds.append(rounds[r.id])
     for c in source.components:
         copy.components.append(Component(name=c.name, kind=c.kind, weight=c.weight, round=rounds.get(c.round_id)))
-    session.flush()
-    audit.record(
-        session,
-        "campaign.clone",
-        now=now,
-        actor_id=actor_id,
-        obj=copy,
-        summary=copy.name,
-        source_id=source.id,
-        source_name=source.name,
-    )
-    return copy
 
 
 def _year(year: int | None) -> int:

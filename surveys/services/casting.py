@@ -33,6 +33,7 @@ from surveys.models import (
 from surveys.services.issuing import CodeKeys, covered_target_ids
 
 MAX_COMMENT = 500
+FORM_MISMATCH = N_("提交的内容与评议表不符，请重新打开评议页面。")
 #: Target id → item id → level id.
 Answers = dict[int, dict[int, int]]
 
@@ -160,7 +161,7 @@ def _ratings(ticket: Ticket, answers: Answers) -> list[tuple[int, int, int]]:
     item_ids = {i.id for i in ticket.items}
     level_ids = {lv.id for lv in ticket.levels}
     if not set(answers) <= target_ids or any(not set(a) <= item_ids for a in answers.values()):
-        raise BallotInvalid(N_("提交的内容与评议表不符，请重新打开评议页面。"))
+        raise BallotInvalid(FORM_MISMATCH)
     rows = []
     for target_id in sorted(target_ids):
         given = answers.get(target_id, {})
@@ -168,7 +169,7 @@ def _ratings(ticket: Ticket, answers: Answers) -> list[tuple[int, int, int]]:
             raise BallotInvalid(N_("请完成每一项评价后再提交。"))
         for item_id, level_id in sorted(given.items()):
             if level_id not in level_ids:
-                raise BallotInvalid(N_("提交的内容与评议表不符，请重新打开评议页面。"))
+                raise BallotInvalid(FORM_MISMATCH)
             rows.append((target_id, item_id, level_id))
     if not rows:
         raise BallotInvalid(N_("请至少评价一项后再提交。"))
@@ -183,7 +184,7 @@ def _comments(ticket: Ticket, comments: dict[int, str]) -> dict[int, str]:
         if not text:
             continue
         if target_id not in target_ids:
-            raise BallotInvalid(N_("提交的内容与评议表不符，请重新打开评议页面。"))
+            raise BallotInvalid(FORM_MISMATCH)
         if len(text) > MAX_COMMENT:
             raise BallotInvalid(N_("意见建议不能超过 %(n)d 个字"), n=MAX_COMMENT)
         cleaned[target_id] = text

@@ -98,10 +98,6 @@ def save_target(
         audit.record(session, "target.create", now=now, actor_id=actor_id, obj=target, summary=f"{code} {name}")
     else:
         diff = audit.apply_changes(target, values)
-        for side in diff.values():  # related objects are logged by name
-            for key in ("category", "unit"):
-                if key in side:
-                    side[key] = side[key].name
         audit.record(session, "target.update", now=now, actor_id=actor_id, obj=target, summary=f"{code} {name}", **diff)
     session.flush()
     return target
@@ -117,6 +113,7 @@ def delete_target(session: Session, target_id: int, *, now: datetime, actor_id: 
         obj=target,
         summary=f"{target.code} {target.name}",
     )
+    target.campaign.targets.remove(target)  # keeps the loaded collection true, then deletes
     session.delete(target)
     session.flush()
 

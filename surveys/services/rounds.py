@@ -73,9 +73,9 @@ def _round_values(session: Session, campaign: Campaign, fields: dict) -> dict:
         raise DomainError(N_("请填写开始和结束日期"))
     if closes_on < opens_on:
         raise DomainError(N_("结束日期不能早于开始日期"))
-    questionnaire_id = fields.get("questionnaire_id") or None
-    if questionnaire_id is not None:
-        questionnaire = get(session, Questionnaire, questionnaire_id)
+    questionnaire = None
+    if fields.get("questionnaire_id"):
+        questionnaire = get(session, Questionnaire, fields["questionnaire_id"])
         if questionnaire.campaign_id != campaign.id:
             raise DomainError(N_("测评表不属于该评议活动"))
     trim_k = int(fields.get("trim_k") or 0)
@@ -84,7 +84,7 @@ def _round_values(session: Session, campaign: Campaign, fields: dict) -> dict:
     return {
         "name": required_text(fields["name"], 60, N_("轮次名称")),
         "kind": RoundKind(fields["kind"]),
-        "questionnaire_id": questionnaire_id,
+        "questionnaire": questionnaire,
         "opens_on": opens_on,
         "closes_on": closes_on,
         "is_open_round": bool(fields.get("is_open_round")),
