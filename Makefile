@@ -19,7 +19,7 @@ translations: $(STAMP)
 
 run: $(STAMP) translations
 	$(BIN)/flask init-db
-	$(BIN)/flask seed-demo
+	$(BIN)/flask seed-demo --ballots 600
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test: $(STAMP) translations

@@ -11,6 +11,7 @@ from surveys.i18n import N_
 from surveys.models import Aggregation, Campaign, Questionnaire, RaterGroup, Round, RoundKind, RoundStatus
 from surveys.services import audit
 from surveys.services.lookup import get
+from surveys.services.sealing import seal_round
 from surveys.services.validate import positive_weight, required_text
 
 _STATUS_LABELS = {
@@ -192,6 +193,8 @@ def close_round(session: Session, round_id: int, *, now: datetime, actor_id: int
     round_ = get(session, Round, round_id)
     _move(round_, RoundStatus.CLOSED)
     round_.status = RoundStatus.CLOSED
+    session.flush()  # the closed status is part of what the sealing transaction writes
+    seal_round(session, round_.id)
     audit.record(
         session,
         "round.close",
