@@ -6,7 +6,11 @@ STAMP := $(VENV)/.installed
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test test-sqlite test-postgres lint translations clean
+.PHONY: run test lint translations messages system-packages clean
+
+# Debian packages the tests need: Chromium for browser tests, a CJK font embedded in PDFs,
+# pdftoppm and zbarimg to read printed QR codes back. Installed only when missing.
+SYSTEM_PACKAGES := chromium fonts-wqy-microhei poppler-utils zbar-tools
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,15 +18,28 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
+system-packages:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing $$missing"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=600 $$missing; \
+	fi
+
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -d evalsite/translations -f -q
+	$(BIN)/pybabel compile -d evalsite/translations -f --statistics
+
+# Refresh the catalog after changing user-facing strings (msgids are the Chinese texts).
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l -o evalsite/translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i evalsite/translations/messages.pot -d evalsite/translations -l en --no-fuzzy-matching
 
 run: $(STAMP) translations
 	$(BIN)/flask init-db
 	$(BIN)/flask seed-demo --ballots 600
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: $(STAMP) translations
+test: $(STAMP) translations system-packages
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
