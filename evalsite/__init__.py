@@ -3,27 +3,41 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 import config
+
+
+class DatabaseId(IntegerConverter):
+    """``<int:...>`` in routes: an id the database can hold, else the route does not match (404)."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's parameter name
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app; ``test_config`` overrides settings read from the environment."""
     app = Flask(__name__)
+    app.url_map.converters["int"] = DatabaseId
     app.config.update(config.from_environment())
     if test_config:
         app.config.update(test_config)
     config.check(app.config)
 
-    from evalsite import auth, cli, database, errors, i18n, security
-    from evalsite.views import admin, home
+    from evalsite import auth, cli, database, errors, i18n, limits, security
+    from evalsite.views import admin, api, home, public
 
     database.init_app(app)
     security.init_app(app)
+    limits.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     app.register_blueprint(home.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(public.bp)
+    app.register_blueprint(api.bp)
     return app

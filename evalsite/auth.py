@@ -74,6 +74,8 @@ def is_safe_next(target: str | None) -> bool:
     """Only a path on this site: no scheme, no host, no protocol-relative ``//`` trick."""
     if not target:
         return False
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return False  # control characters would split headers or confuse browsers
     parts = urlsplit(target)
     return (
         not parts.scheme

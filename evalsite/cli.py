@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from evalsite.database import utcnow
+from evalsite.keys import code_keys
 from surveys.errors import DomainError
 from surveys.models import Role, Unit
 from surveys.services import users
@@ -20,7 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def init_app(app: Flask) -> None:
-    for cmd in (init_db, create_user, seed_demo):
+    from evalsite.cli_codes import issue_codes
+
+    for cmd in (init_db, create_user, seed_demo, issue_codes):
         app.cli.add_command(cmd)
 
 
@@ -80,9 +83,14 @@ def create_user(username: str, role: str, password: str, unit_name: str | None, 
 @with_appcontext
 @click.option("--seed", type=int, default=2026, show_default=True, help="Random seed: same seed, same demo.")
 @click.option("--force", is_flag=True, help="Seed even if the database already has campaigns.")
-def seed_demo(seed: int, force: bool) -> None:
-    """Create a demo campaign modelled on Baoji's 万名群众评议百名科长, with a login per role."""
-    from surveys import demo
+@click.option("--ballots", type=click.IntRange(0, 1_000_000), default=0, help="Also cast this many synthetic ballots.")
+def seed_demo(seed: int, force: bool, ballots: int) -> None:
+    """Create a demo campaign modelled on Baoji's 万名群众评议百名科长, with a login per role.
+
+    ``--ballots N`` casts N synthetic ballots through the real casting service into the
+    open round, so the demo has results to score and show.
+    """
+    from surveys import demo, demo_ballots
 
     with _session() as session:
         if demo.has_data(session) and not force:
@@ -90,6 +98,13 @@ def seed_demo(seed: int, force: bool) -> None:
             return
         logins = demo.seed(session, seed=seed, now=utcnow())
         session.commit()
-    click.echo("演示数据已创建。登录账号：")
-    for login in logins:
-        click.echo(f"  {login.role:<13} {login.username:<12} 密码 {login.password}")
+        click.echo("演示数据已创建。登录账号：")
+        for login in logins:
+            click.echo(f"  {login.role:<13} {login.username:<12} 密码 {login.password}")
+        if ballots:
+            keys = code_keys()
+            planned = demo_ballots.plan(session, ballots, keys, seed=seed, now=utcnow())
+            with click.progressbar(length=len(planned), label="投票") as bar:
+                for step in demo_ballots.cast(session, planned, keys, now=utcnow()):
+                    bar.update(step)
+            click.echo(f"已投入 {len(planned)} 张演示评议票。")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -34,8 +34,10 @@ def _csrf_error(_error: CSRFError):
     return _page(_("页面已过期或来源不明，请重新扫码或输入评议码后再试。"), hide_form=False), 400
 
 
-def _page(message: str, hide_form: bool = True, **context) -> str:
-    """Public pages answer in their own light layout; everything else in the admin layout."""
+def _page(message: str, hide_form: bool = True, **context):
+    """Public pages answer in their own light layout, the API in JSON, the rest in the admin layout."""
+    if request.path.startswith("/api/"):
+        return jsonify(error=message)
     if request.blueprint == "public":
         return render_template("public/enter.html", message=message, hide_form=hide_form)
     return render_template("error.html", message=message, **context)

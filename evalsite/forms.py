@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -11,6 +12,7 @@ from wtforms import (
     FloatField,
     IntegerField,
     PasswordField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -18,6 +20,24 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from surveys.scales import PRESETS
+
+
+def edit_form(form_cls, obj=None, **initial):
+    """A form for editing ``obj``.
+
+    A submitted form holds only what was posted: a field missing from the request is an
+    error, never silently the stored value (which may be an enum or a related object).
+    Shown before submitting, it holds ``obj``'s values with ``initial`` on top (for enums
+    and related objects, which the form wants as plain values).
+    """
+    if request.method == "POST":
+        return form_cls()
+    return form_cls(obj=obj, **initial)
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """Select options from (value, label) pairs; WTForms 3.3 deprecates bare tuples."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class LoginForm(FlaskForm):
@@ -46,7 +66,7 @@ class TargetForm(FlaskForm):
     name = StringField(_l("名称"), validators=[DataRequired(), Length(max=100)])
     kind = SelectField(
         _l("类型"),
-        choices=[("person", _l("个人")), ("window", _l("窗口")), ("unit", _l("单位"))],
+        choices=choices([("person", _l("个人")), ("window", _l("窗口")), ("unit", _l("单位"))]),
     )
     title = StringField(_l("职务"), validators=[Optional(), Length(max=100)])
     category = StringField(_l("类别"), validators=[DataRequired(), Length(max=50)])
@@ -59,7 +79,9 @@ class ImportForm(FlaskForm):
 
 class QuestionnaireForm(FlaskForm):
     name = StringField(_l("测评表名称"), validators=[DataRequired(), Length(max=100)])
-    preset = SelectField(_l("评价等级"), choices=[(key, _l(title)) for key, (title, _levels) in PRESETS.items()])
+    preset = SelectField(
+        _l("评价等级"), choices=choices([(key, _l(title)) for key, (title, _levels) in PRESETS.items()])
+    )
     with_unknown = BooleanField(_l("包含“不了解”选项（不计分）"), default=True)
 
 
@@ -73,7 +95,7 @@ class RoundForm(FlaskForm):
     name = StringField(_l("轮次名称"), validators=[DataRequired(), Length(max=60)])
     kind = SelectField(
         _l("类型"),
-        choices=[("internal", _l("内部评议")), ("external", _l("外部评议")), ("other", _l("其他"))],
+        choices=choices([("internal", _l("内部评议")), ("external", _l("外部评议")), ("other", _l("其他"))]),
     )
     questionnaire_id = SelectField(_l("测评表"), coerce=int, validators=[Optional()])
     opens_on = DateField(_l("开始日期"), validators=[InputRequired()])
@@ -81,7 +103,9 @@ class RoundForm(FlaskForm):
     is_open_round = BooleanField(_l("开放式轮次（张贴二维码，无需评议码）"))
     aggregation = SelectField(
         _l("汇总方法"),
-        choices=[("mean", _l("平均值")), ("median", _l("中位数")), ("trimmed", _l("去掉最高分和最低分后平均"))],
+        choices=choices(
+            [("mean", _l("平均值")), ("median", _l("中位数")), ("trimmed", _l("去掉最高分和最低分后平均"))]
+        ),
     )
     trim_k = IntegerField(_l("去掉最高、最低分各几个"), default=0, validators=[InputRequired(), NumberRange(0, 10)])
     is_strict = BooleanField(_l("严格模式：所有评议主体都须有足够票数"))
@@ -97,7 +121,7 @@ class GroupForm(FlaskForm):
 
 class ComponentForm(FlaskForm):
     name = StringField(_l("组成名称"), validators=[DataRequired(), Length(max=50)])
-    kind = SelectField(_l("来源"), choices=[("round", _l("评议轮次")), ("imported", _l("导入的分数表"))])
+    kind = SelectField(_l("来源"), choices=choices([("round", _l("评议轮次")), ("imported", _l("导入的分数表"))]))
     round_id = SelectField(_l("轮次"), coerce=int, validators=[Optional()])
     weight = FloatField(_l("权重"), validators=[InputRequired()])
 
@@ -108,11 +132,13 @@ class UserForm(FlaskForm):
     password = PasswordField(_l("初始密码"), validators=[DataRequired(), Length(max=200)])
     role = SelectField(
         _l("角色"),
-        choices=[
-            ("organiser", _l("组织者")),
-            ("leader", _l("领导")),
-            ("unit_officer", _l("单位联络员")),
-            ("admin", _l("系统管理员")),
-        ],
+        choices=choices(
+            [
+                ("organiser", _l("组织者")),
+                ("leader", _l("领导")),
+                ("unit_officer", _l("单位联络员")),
+                ("admin", _l("系统管理员")),
+            ]
+        ),
     )
     unit_id = SelectField(_l("所属单位（单位联络员）"), coerce=int, validators=[Optional()])

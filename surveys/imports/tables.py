@@ -41,7 +41,8 @@ def read_table(filename: str, data: bytes, aliases: dict[str, str], required: se
     columns = [lookup.get(str(cell or "").strip().lower()) for cell in header]
     missing = required - set(columns)
     if missing:
-        raise DomainError(N_("文件缺少必需的列：%(columns)s"), columns="、".join(sorted(missing)))
+        names = [next(alias for alias, key in aliases.items() if key == column) for column in sorted(missing)]
+        raise DomainError(N_("文件缺少必需的列：%(columns)s"), columns="、".join(names))
     rows = []
     for line, cells in enumerate(raw, start=2):
         values = {key: _text(cell) for key, cell in zip(columns, cells, strict=False) if key is not None}

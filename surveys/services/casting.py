@@ -113,6 +113,7 @@ def cast_ballot(
     open round, and exactly one row changes; then the ballot, its ratings and comments are
     inserted. Any refusal raises before the view commits, so nothing is written.
     """
+    codes.check_format(code_text)  # a mistyped code is refused before it takes the write lock
     claim_write_lock(session)
     ticket = open_ticket(session, code_text, keys, now=now)
     rows = _ratings(ticket, answers)

@@ -262,7 +262,9 @@ def next_terminal_code(session: Session, token: str, keys: CodeKeys, *, now: dat
     if terminal is None or terminal.is_revoked:
         raise TerminalRefused(N_("终端令牌无效或已吊销"))
     batch = session.scalar(select(CodeBatch).where(CodeBatch.id == terminal.batch_id).with_for_update())
-    if batch.round.status is not RoundStatus.OPEN or batch.is_void:
+    if batch.is_void:
+        raise Conflict(N_("该批评议码已作废"))
+    if batch.round.status is not RoundStatus.OPEN:
         raise Conflict(N_("本轮评议未在进行中"))
     expires_at = now + timedelta(minutes=batch.ttl_minutes or 30)
     (code,) = _append_codes(session, batch, 1, keys, expires_at=expires_at)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from surveys.errors import Conflict, DomainError
 from surveys.i18n import N_
-from surveys.models import Campaign, Category, Target, TargetKind, Unit
+from surveys.models import Campaign, Category, CodeBatch, Rating, Target, TargetKind, Unit
 from surveys.services import audit
 from surveys.services.lookup import get
 from surveys.services.validate import required_text
@@ -105,6 +105,12 @@ def save_target(
 
 def delete_target(session: Session, target_id: int, *, now: datetime, actor_id: int | None) -> None:
     target = get(session, Target, target_id)
+    in_use = (
+        select(CodeBatch.id).where(CodeBatch.target_id == target.id).limit(1),
+        select(Rating.ballot_id).where(Rating.target_id == target.id).limit(1),
+    )
+    if any(session.scalar(stmt) is not None for stmt in in_use):
+        raise Conflict(N_("评议对象“%(name)s”已有评议码或评议票，不能删除"), name=target.name)
     audit.record(
         session,
         "target.delete",

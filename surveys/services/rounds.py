@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from surveys.errors import Conflict, DomainError
 from surveys.i18n import N_
-from surveys.models import Aggregation, Campaign, Questionnaire, RaterGroup, Round, RoundKind, RoundStatus
+from surveys.models import Aggregation, Campaign, CodeBatch, Questionnaire, RaterGroup, Round, RoundKind, RoundStatus
 from surveys.services import audit
 from surveys.services.lookup import get
 from surveys.services.sealing import seal_round
@@ -153,6 +154,8 @@ def delete_group(session: Session, group_id: int, *, now: datetime, actor_id: in
     group = get(session, RaterGroup, group_id)
     round_ = group.round
     ensure_draft(round_)
+    if session.scalar(select(CodeBatch.id).where(CodeBatch.group_id == group.id).limit(1)) is not None:
+        raise Conflict(N_("已为评议主体“%(name)s”发放过评议码，不能删除"), name=group.name)
     audit.record(
         session,
         "group.delete",

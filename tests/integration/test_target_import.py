@@ -167,9 +167,9 @@ def test_alternative_chinese_headers_are_accepted_and_unknown_columns_ignored(se
 @pytest.mark.parametrize(
     ("header", "missing"),
     [
-        (["编号", "姓名", "类型", "单位", "职务"], "category"),
-        (["编号", "姓名", "类型", "职务"], "category、unit"),
-        (["姓名", "类型", "类别", "单位"], "code"),
+        (["编号", "姓名", "类型", "单位", "职务"], "类别"),
+        (["编号", "姓名", "类型", "职务"], "类别、单位"),
+        (["姓名", "类型", "类别", "单位"], "编号"),
     ],
 )
 def test_a_file_without_a_required_column_is_refused_naming_the_column(session, make_campaign, header, missing):

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from evalsite.auth import ORGANISERS, role_required
 from evalsite.database import get_session
-from evalsite.forms import CampaignForm, CloneForm, ComponentForm
+from evalsite.forms import CampaignForm, CloneForm, ComponentForm, choices, edit_form
 from evalsite.views.admin import actor, bp, render_form
 from surveys.models import Campaign, Component
 from surveys.services import campaigns, organisation, rounds
@@ -42,7 +42,7 @@ def campaign(campaign_id: int):
     db = get_session()
     campaign = get(db, Campaign, campaign_id)
     form = ComponentForm()
-    form.round_id.choices = [(r.id, r.name) for r in campaign.rounds]
+    form.round_id.choices = choices([(r.id, r.name) for r in campaign.rounds])
     return render_template(
         "admin/campaign.html",
         campaign=campaign,
@@ -58,7 +58,7 @@ def edit_campaign(campaign_id: int):
     """Rename a campaign or change its year and description."""
     db = get_session()
     campaign = get(db, Campaign, campaign_id)
-    form = CampaignForm(obj=campaign)
+    form = edit_form(CampaignForm, campaign)
     if form.validate_on_submit():
         campaigns.save_campaign(
             db, form.name.data, form.year.data, form.description.data, campaign_id=campaign.id, **actor()
@@ -117,8 +117,13 @@ def delete_component(component_id: int):
 def _save_component(campaign_id: int, component: Component | None):
     db = get_session()
     campaign = get(db, Campaign, campaign_id)
-    form = ComponentForm(obj=component)
-    form.round_id.choices = [(0, "—")] + [(r.id, r.name) for r in campaign.rounds]
+    form = edit_form(
+        ComponentForm,
+        component,
+        kind=component.kind.value if component else "round",
+        round_id=component.round_id or 0 if component else 0,
+    )
+    form.round_id.choices = choices([(0, "—")] + [(r.id, r.name) for r in campaign.rounds])
     if form.validate_on_submit():
         campaigns.save_component(
             db,

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from evalsite.auth import ORGANISERS, role_required
 from evalsite.database import get_session
-from evalsite.forms import ItemForm, QuestionnaireForm
+from evalsite.forms import ItemForm, QuestionnaireForm, edit_form
 from evalsite.views.admin import actor, bp, render_form
 from surveys.errors import DomainError
 from surveys.i18n import N_
@@ -97,7 +97,7 @@ def set_levels(questionnaire_id: int):
 
 def _save_item(questionnaire: Questionnaire, item: Item | None):
     db = get_session()
-    form = ItemForm(obj=item)
+    form = edit_form(ItemForm, item)
     if form.validate_on_submit():
         questionnaires.save_item(
             db,

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from evalsite.auth import ORGANISERS, role_required
 from evalsite.database import get_session
-from evalsite.forms import GroupForm, RoundForm
+from evalsite.forms import GroupForm, RoundForm, choices, edit_form
 from evalsite.views.admin import actor, bp, render_form
 from surveys.models import Campaign, RaterGroup, Round
 from surveys.services import rounds
@@ -109,14 +109,17 @@ def delete_group(group_id: int):
 
 def _save_round(campaign: Campaign, round_: Round | None):
     db = get_session()
-    form = RoundForm(obj=round_)
-    form.questionnaire_id.choices = [(0, "—")] + [(q.id, q.name) for q in campaign.questionnaires]
-    if round_ is None and not form.is_submitted():
-        form.opens_on.data = date(campaign.year, 1, 1)
-        form.closes_on.data = date(campaign.year, 12, 31)
-    elif round_ is not None and not form.is_submitted():
-        form.kind.data, form.aggregation.data = round_.kind.value, round_.aggregation.value
-        form.questionnaire_id.data = round_.questionnaire_id or 0
+    if round_ is None:
+        form = edit_form(RoundForm, opens_on=date(campaign.year, 1, 1), closes_on=date(campaign.year, 12, 31))
+    else:
+        form = edit_form(
+            RoundForm,
+            round_,
+            kind=round_.kind.value,
+            aggregation=round_.aggregation.value,
+            questionnaire_id=round_.questionnaire_id or 0,
+        )
+    form.questionnaire_id.choices = choices([(0, "—")] + [(q.id, q.name) for q in campaign.questionnaires])
     if form.validate_on_submit():
         fields = {name: getattr(form, name).data for name in _ROUND_FIELDS}
         saved = rounds.save_round(db, campaign.id, fields, round_id=round_.id if round_ else None, **actor())
@@ -128,7 +131,7 @@ def _save_round(campaign: Campaign, round_: Round | None):
 
 def _save_group(round_: Round, group: RaterGroup | None):
     db = get_session()
-    form = GroupForm(obj=group)
+    form = edit_form(GroupForm, group)
     if form.validate_on_submit():
         fields = {
             name: getattr(form, name).data for name in ("name", "weight", "min_ballots", "is_required", "is_public")

@@ -5,15 +5,15 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from evalsite.auth import ORGANISERS, role_required
 from evalsite.database import get_session
-from evalsite.forms import ImportForm, TargetForm
+from evalsite.forms import ImportForm, TargetForm, choices, edit_form
 from evalsite.i18n import error_text, translate
-from evalsite.views.admin import actor, bp, render_form
+from evalsite.views.admin import actor, bp, page_number, query_int, render_form
 from surveys.errors import DomainError
 from surveys.imports.targets import TEMPLATE_HEADER, import_targets
 from surveys.models import Campaign, Category, Target, Unit
@@ -30,13 +30,13 @@ def targets(campaign_id: int):
     db = get_session()
     campaign = get(db, Campaign, campaign_id)
     stmt = select(Target).where(Target.campaign_id == campaign.id)
-    category_id = request.args.get("category", type=int)
-    unit_id = request.args.get("unit", type=int)
+    category_id = query_int("category")
+    unit_id = query_int("unit")
     if category_id:
         stmt = stmt.where(Target.category_id == category_id)
     if unit_id:
         stmt = stmt.where(Target.unit_id == unit_id)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number()
     rows = list(db.scalars(stmt.order_by(Target.code).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)))
     units = db.scalars(
         select(Unit).join(Target).where(Target.campaign_id == campaign.id).distinct().order_by(Unit.name)
@@ -84,11 +84,11 @@ def delete_target(target_id: int):
 def _save_target(campaign_id: int, target: Target | None):
     db = get_session()
     campaign = get(db, Campaign, campaign_id)
-    form = TargetForm(obj=target)
-    form.unit_id.choices = [(u.id, u.name) for u in organisation.list_units(db)]
-    if target is not None and not form.is_submitted():
-        form.kind.data = target.kind.value
-        form.category.data = target.category.name
+    if target is None:
+        form = edit_form(TargetForm)
+    else:
+        form = edit_form(TargetForm, target, kind=target.kind.value, category=target.category.name)
+    form.unit_id.choices = choices([(u.id, u.name) for u in organisation.list_units(db)])
     if form.validate_on_submit():
         fields = {k: getattr(form, k).data for k in ("code", "name", "kind", "title", "category", "unit_id")}
         organisation.save_target(db, campaign.id, fields, target_id=target.id if target else None, **actor())

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from evalsite.auth import ORGANISERS, role_required
 from evalsite.database import get_session
-from evalsite.forms import UnitForm, UserForm
-from evalsite.views.admin import actor, bp, render_form
+from evalsite.forms import UnitForm, UserForm, choices, edit_form
+from evalsite.views.admin import actor, bp, page_number, render_form
 from surveys.models import Role, Unit
 from surveys.services import audit, organisation, users
 from surveys.services.lookup import get
@@ -47,11 +47,9 @@ def edit_unit(unit_id: int):
 
 
 def _unit_form(unit: Unit | None) -> UnitForm:
-    form = UnitForm(obj=unit)
+    form = edit_form(UnitForm, unit, parent_id=unit.parent_id or 0) if unit else edit_form(UnitForm)
     others = [u for u in organisation.list_units(get_session()) if u is not unit]
-    form.parent_id.choices = [(0, _("（无）"))] + [(u.id, u.name) for u in others]
-    if unit is not None and not form.is_submitted():
-        form.parent_id.data = unit.parent_id or 0
+    form.parent_id.choices = choices([(0, _("（无）"))] + [(u.id, u.name) for u in others])
     return form
 
 
@@ -61,7 +59,7 @@ def list_users():
     """Accounts, and a form to create one."""
     db = get_session()
     form = UserForm()
-    form.unit_id.choices = [(0, _("（无）"))] + [(u.id, u.name) for u in organisation.list_units(db)]
+    form.unit_id.choices = choices([(0, _("（无）"))] + [(u.id, u.name) for u in organisation.list_units(db)])
     if form.validate_on_submit():
         users.create_user(
             db,
@@ -83,7 +81,7 @@ def list_users():
 @role_required(Role.ADMIN)
 def audit_log():
     """The audit log, newest first, 100 a page."""
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number()
     entries = audit.list_entries(get_session(), limit=AUDIT_PAGE + 1, offset=(page - 1) * AUDIT_PAGE)
     return render_template(
         "admin/audit.html", entries=entries[:AUDIT_PAGE], page=page, has_next=len(entries) > AUDIT_PAGE

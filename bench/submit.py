@@ -1,0 +1,453 @@
+"""Submissions per second through the real rating path, against a floor measured in the same run.
+
+    .venv/bin/python -m bench.submit [--db sqlite|postgres] [--seconds 10] [--clients 16]
+
+Both apps run under gunicorn with the same settings (2 sync workers, ``--no-control-socket``)
+on 127.0.0.1, against the same kind of database, prepared fresh with the Alembic schema, one
+campaign with an open round and enough codes (``issue_batch``) for both apps.
+
+- real: what a phone does after scanning a slip. ``GET /r`` (session cookie and CSRF token
+  from the page), then ``POST /r/submit`` with a fresh code and every item of every target
+  answered plus one suggestion; success is the 302 to ``/r/thanks``. Through the whole app:
+  CSRF, rate limiter, ORM, the form checks, the ratings and comment rows.
+- floor: ``bench/floor_app.py``, a minimal Flask app that only redeems a code (conditional
+  UPDATE on its digest) and inserts one row, with the bare driver.
+
+Both servers are started and warmed up first; then the two apps take turns in slices of
+about two seconds until each has been measured ``--seconds``, so a change in whatever else
+the machine is doing hits both alike. Only successful submissions count, and only those that
+begin and end inside a measured slice. Target: real/floor >= 0.5. The load generator runs on
+the same machine: its CPU share and the machine's load average are printed with the rates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+from sqlalchemy import text
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+PG_DATABASE = "evalsite_bench"
+WORKERS = 2
+#: Codes issued per phase: more than the fastest run here could use (it stops and says so if not).
+CODES_PER_SECOND = 2_500
+WARMUP_SECONDS = 2.0  #: per app, after it answers its first request; not counted
+SLICE_SECONDS = 2.0  #: the apps take turns in measured slices of about this length
+LEAD_IN_SECONDS = 0.3  #: at the start of each slice, not counted (clients ramp up)
+TIMEOUT = 30.0  # per HTTP request; bounds how long a stuck run can last
+_CSRF = re.compile(rb'name="csrf_token" value="([^"]+)"')
+NOW = datetime(2026, 3, 1, 9, 0, 0)
+
+
+# --- the database ---------------------------------------------------------------------------
+
+
+@dataclass
+class Fixture:
+    """What both phases need from the prepared database."""
+
+    url: str  #: SQLAlchemy URL (the real app)
+    floor_database: str  #: SQLite path or libpq conninfo (the floor's bare driver)
+    code_key: str
+    lookup_key: str
+    round_id: int
+    floor_group_id: int
+    answers: dict[str, str]  #: the form fields of a full ballot (a-<target>-<item>, c-<target>)
+    real_codes: list[str] = field(default_factory=list)  #: grouped, as a QR fragment carries them
+    floor_codes: list[str] = field(default_factory=list)  #: canonical
+
+
+def create_postgres_database() -> str:
+    from surveys.db import make_engine
+
+    admin = make_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{PG_DATABASE}"'))
+    admin.dispose()
+    return f"{PG_SERVER}/{PG_DATABASE}"
+
+
+def drop_postgres_database() -> None:
+    from surveys.db import make_engine
+
+    admin = make_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def prepare(url: str, floor_database: str, codes_per_phase: int) -> Fixture:
+    """Alembic schema, a campaign like a unit's 科长 evaluation with its round open, and two batches."""
+    from evalsite.cli import upgrade_database
+    from surveys import codes
+    from surveys.db import make_engine, make_session_factory
+    from surveys.services import campaigns, issuing, organisation, questionnaires, rounds
+
+    upgrade_database(url)
+    engine = make_engine(url)
+    session = make_session_factory(engine)()
+    kw = {"now": NOW, "actor_id": None}
+    code_key, lookup_key = secrets.token_hex(32), secrets.token_hex(32)
+    keys = issuing.CodeKeys(derive=code_key.encode(), lookup=lookup_key.encode())
+    try:
+        campaign = campaigns.save_campaign(session, "基准测试评议", 2026, "", **kw)
+        unit = organisation.save_unit(session, "市行政审批服务局", None, **kw)
+        for code, name in [("A01", "张三"), ("A02", "李四"), ("A03", "王五")]:
+            fields = {"code": code, "name": name, "kind": "person", "category": "综合管理", "unit_id": unit.id}
+            organisation.save_target(session, campaign.id, fields, **kw)
+        q = questionnaires.create_questionnaire(session, campaign.id, "科长测评表", "five", with_unknown=True, **kw)
+        for i, item in enumerate(["服务态度", "办事效率", "廉洁自律", "工作作风"], start=1):
+            questionnaires.save_item(session, q.id, f"Q{i}", item, 1.0, **kw)
+        round_ = rounds.save_round(
+            session,
+            campaign.id,
+            {
+                "name": "外部评议",
+                "kind": "external",
+                "questionnaire_id": q.id,
+                "opens_on": date(2026, 3, 1),
+                "closes_on": date(2026, 3, 31),
+            },
+            **kw,
+        )
+        real_group = rounds.save_group(session, round_.id, {"name": "服务对象", "weight": 0.6, "min_ballots": 5}, **kw)
+        floor_group = rounds.save_group(session, round_.id, {"name": "基准下限", "weight": 0.4, "min_ballots": 5}, **kw)
+        campaigns.save_component(
+            session, campaign.id, {"name": "群众评议", "kind": "round", "round_id": round_.id, "weight": 1.0}, **kw
+        )
+        rounds.open_round(session, round_.id, **kw)
+        real, floor = [], []
+        for group, out in ((real_group, real), (floor_group, floor)):
+            left = codes_per_phase
+            while left:
+                n = min(left, issuing.MAX_BATCH)
+                _batch, issued = issuing.issue_batch(session, round_.id, group.id, n, keys, **kw)
+                out.extend(issued)
+                left -= n
+        levels = [lv.id for lv in q.levels if not lv.is_excluded]
+        answers = {}
+        for t, target in enumerate(sorted(campaign.targets, key=lambda t: t.code)):
+            for i, item in enumerate(q.items):
+                answers[f"a-{target.id}-{item.id}"] = str(levels[(t + i) % len(levels)])
+            if t == 0:
+                answers[f"c-{target.id}"] = "窗口办事很耐心，希望延长午间服务时间。"
+        fixture = Fixture(
+            url=url,
+            floor_database=floor_database,
+            code_key=code_key,
+            lookup_key=lookup_key,
+            round_id=round_.id,
+            floor_group_id=floor_group.id,
+            answers=answers,
+            real_codes=[codes.display(c) for c in real],
+            floor_codes=floor,
+        )
+        session.commit()
+    finally:
+        session.close()
+        engine.dispose()
+    return fixture
+
+
+# --- gunicorn -------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+class Gunicorn:
+    """``gunicorn <app>`` on 127.0.0.1 with the bench's fixed settings; stopped by its own pid."""
+
+    def __init__(self, app: str, env: dict[str, str], log: Path) -> None:
+        self.port = free_port()
+        self.log_path = log
+        self._log = open(log, "wb")  # noqa: SIM115 - closed in stop()
+        command = [
+            sys.executable, "-m", "gunicorn", app,
+            "--bind", f"{HOST}:{self.port}",
+            "--workers", str(WORKERS),
+            "--worker-class", "sync",
+            "--no-control-socket",
+            "--timeout", "60",
+        ]  # fmt: skip
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            command, cwd=ROOT, env=os.environ | env, stdout=self._log, stderr=subprocess.STDOUT
+        )
+        self._wait_ready()
+
+    def _wait_ready(self, limit: float = 90.0) -> None:
+        """Until a worker has imported the app and answers HTTP (any status will do)."""
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited early:\n{self.log_tail()}")
+            conn = http.client.HTTPConnection(HOST, self.port, timeout=max(1.0, deadline - time.monotonic()))
+            try:
+                conn.request("GET", "/")
+                conn.getresponse().read()
+                return
+            except OSError:
+                time.sleep(0.2)
+            finally:
+                conn.close()
+        self.stop()
+        raise RuntimeError(f"gunicorn not ready after {limit:.0f} s:\n{self.log_tail()}")
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU seconds used so far by this server's worker processes (Linux /proc)."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # the process ended meanwhile
+            if int(fields[1]) == self.process.pid:  # its parent is our gunicorn master
+                total += int(fields[11]) + int(fields[12])
+        return total / tick
+
+    def log_tail(self, lines: int = 30) -> str:
+        if not self._log.closed:
+            self._log.flush()
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()  # graceful: the master stops its workers
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        self._log.close()
+
+
+# --- the load -------------------------------------------------------------------------------
+
+
+def real_submission(port: int, code: str, answers: dict[str, str]) -> str:
+    """One rater: open the entry page, then submit a full ballot. Returns "ok" or what failed."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=TIMEOUT)
+    try:
+        conn.request("GET", "/r")
+        response = conn.getresponse()
+        page = response.read()
+        cookie = (response.getheader("Set-Cookie") or "").split(";", 1)[0]
+        token = _CSRF.search(page)
+        if response.status != 200 or not cookie or not token:
+            return f"GET /r {response.status}"
+    finally:
+        conn.close()
+    body = urlencode({"csrf_token": token.group(1).decode(), "code": code, **answers})
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+    return post(port, "/r/submit", body, headers, "/r/thanks")
+
+
+def floor_submission(port: int, code: str, _answers: dict[str, str]) -> str:
+    body = urlencode({"code": code})
+    return post(port, "/redeem", body, {"Content-Type": "application/x-www-form-urlencoded"}, "/thanks")
+
+
+def post(port: int, path: str, body: str, headers: dict[str, str], thanks: str) -> str:
+    conn = http.client.HTTPConnection(HOST, port, timeout=TIMEOUT)
+    try:
+        conn.request("POST", path, body, headers)
+        response = conn.getresponse()
+        response.read()
+        if response.status == 302 and (response.getheader("Location") or "").endswith(thanks):
+            return "ok"
+        return f"POST {path} {response.status}"
+    finally:
+        conn.close()
+
+
+@dataclass
+class Phase:
+    """One app under load: its server, its submit function and codes, and what was counted."""
+
+    name: str
+    submit: Callable[[int, str, dict[str, str]], str]
+    codes: Iterator[str]
+    server: Gunicorn
+    seconds: float = 0.0
+    outcomes: Counter = field(default_factory=Counter)
+    latencies: list[float] = field(default_factory=list)
+    client_cpu: float = 0.0  #: CPU seconds the load generator used while measuring
+    server_cpu: float = 0.0  #: CPU seconds the app's gunicorn workers used while measuring
+    ran_out: bool = False
+
+    @property
+    def ok(self) -> int:
+        return self.outcomes["ok"]
+
+    @property
+    def rate(self) -> float:
+        return self.ok / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_per_submission(self) -> float:
+        """Worker CPU seconds per successful submission (the database server's are not included)."""
+        return self.server_cpu / self.ok if self.ok else float("nan")
+
+
+def run_load(phase: Phase, answers: dict[str, str], clients: int, lead_in: float, seconds: float, *, count: bool):
+    """``clients`` threads submit back to back for ``lead_in`` + ``seconds``; with ``count``,
+    the submissions that end inside the last ``seconds`` are added to ``phase``, with the CPU
+    time its gunicorn workers and this load generator used meanwhile."""
+    lock = threading.Lock()
+    window_start = time.monotonic() + lead_in
+    window_end = window_start + seconds
+
+    def next_code() -> str | None:
+        with lock:
+            code = next(phase.codes, None)
+        if code is None:
+            phase.ran_out = True
+        return code
+
+    def client() -> None:
+        while time.monotonic() < window_end and (code := next_code()) is not None:
+            begun = time.monotonic()
+            try:
+                outcome = phase.submit(phase.server.port, code, answers)
+            except OSError as error:
+                outcome = type(error).__name__
+            finished = time.monotonic()
+            if count and window_start <= finished <= window_end:
+                with lock:
+                    phase.outcomes[outcome] += 1
+                    if outcome == "ok":
+                        phase.latencies.append(finished - begun)
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    time.sleep(max(0.0, window_start - time.monotonic()))
+    cpu_start, server_cpu_start = time.process_time(), phase.server.cpu_seconds()
+    time.sleep(max(0.0, window_end - time.monotonic()))
+    if count:
+        phase.client_cpu += time.process_time() - cpu_start
+        phase.server_cpu += phase.server.cpu_seconds() - server_cpu_start
+        phase.seconds += seconds
+    for thread in threads:
+        thread.join(timeout=TIMEOUT + 5)
+
+
+def report(phase: Phase) -> None:
+    lat = sorted(phase.latencies) or [0.0]
+    p95 = lat[min(len(lat) - 1, int(len(lat) * 0.95))]
+    print(
+        f"{phase.name:<6} {phase.rate:8.1f} submissions/s   {phase.ok:6d} ok in {phase.seconds:.0f} s   "
+        f"worker CPU {phase.cpu_per_submission * 1000:6.2f} ms/submission   "
+        f"latency p50 {statistics.median(lat) * 1000:5.0f} ms  p95 {p95 * 1000:5.0f} ms   "
+        f"load generator {phase.client_cpu / max(phase.seconds, 1e-9):4.0%} of a core"
+    )
+    failed = {k: v for k, v in phase.outcomes.items() if k != "ok"}
+    if failed:
+        print(f"       not counted: {failed}")
+    if phase.ran_out:
+        print("       ran out of codes: this rate is a lower bound, raise --codes")
+
+
+# --- main -----------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per app (default 10)")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent clients (default 16)")
+    parser.add_argument("--codes", type=int, default=0, help=f"codes per app (default {CODES_PER_SECOND} a second)")
+    args = parser.parse_args()
+    if not 1 <= args.seconds <= 300 or not 1 <= args.clients <= 256:
+        parser.error("--seconds must be in 1..300 and --clients in 1..256")
+    slices = max(1, round(args.seconds / SLICE_SECONDS))
+    busy = WARMUP_SECONDS + slices * LEAD_IN_SECONDS + args.seconds
+    codes_per_phase = args.codes or int(CODES_PER_SECOND * busy)
+
+    folder = Path(tempfile.mkdtemp(prefix="evalsite-bench-"))
+    servers: list[Gunicorn] = []
+    try:
+        if args.db == "sqlite":
+            path = folder / "bench.db"
+            url, floor_database = f"sqlite:///{path}", str(path)
+        else:
+            url = create_postgres_database()
+            floor_database = f"postgresql://postgres@127.0.0.1:5432/{PG_DATABASE}"
+        prepared = time.monotonic()
+        fixture = prepare(url, floor_database, codes_per_phase)
+        print(
+            f"database {args.db}: schema, open round, 2 × {codes_per_phase} codes in "
+            f"{time.monotonic() - prepared:.1f} s; {WORKERS} sync gunicorn workers per app, "
+            f"{args.clients} clients, {os.cpu_count()} CPUs"
+        )
+        print(f"real ballot: {sum(k.startswith('a-') for k in fixture.answers)} ratings and 1 suggestion")
+
+        floor_env = {
+            "BENCH_FLOOR_DATABASE": fixture.floor_database,
+            "BENCH_FLOOR_LOOKUP_KEY": fixture.lookup_key,
+            "BENCH_FLOOR_ROUND_ID": str(fixture.round_id),
+            "BENCH_FLOOR_GROUP_ID": str(fixture.floor_group_id),
+        }
+        real_env = {
+            "EVALSITE_ENV": "development",
+            "EVALSITE_DATABASE_URL": fixture.url,
+            "EVALSITE_SECRET_KEY": secrets.token_hex(32),
+            "EVALSITE_CODE_KEY": fixture.code_key,
+            "EVALSITE_LOOKUP_KEY": fixture.lookup_key,
+        }
+        servers.append(Gunicorn("bench.floor_app:app", floor_env, folder / "floor.log"))
+        servers.append(Gunicorn("wsgi:app", real_env, folder / "real.log"))
+        floor = Phase("floor", floor_submission, iter(fixture.floor_codes), servers[0])
+        real = Phase("real", real_submission, iter(fixture.real_codes), servers[1])
+        phases = (floor, real)
+
+        load_before = os.getloadavg()[0]
+        for phase in phases:  # both apps fully booted and warm before anything counts
+            run_load(phase, fixture.answers, args.clients, 0.0, WARMUP_SECONDS, count=False)
+        # Alternate short slices, so a change in the machine's other load hits both alike.
+        for _ in range(slices):
+            for phase in phases:
+                run_load(phase, fixture.answers, args.clients, LEAD_IN_SECONDS, args.seconds / slices, count=True)
+        print(f"load average of the machine (1 min) before / after: {load_before:.1f} / {os.getloadavg()[0]:.1f}")
+        for phase in phases:
+            report(phase)
+            if not phase.ok:
+                print(f"gunicorn log:\n{phase.server.log_tail()}")
+        ratio = real.rate / floor.rate if floor.rate else float("nan")
+        cpu_ratio = floor.cpu_per_submission / real.cpu_per_submission
+        print(f"ratio real/floor {ratio:8.2f}   (target >= 0.50)   by worker CPU per submission {cpu_ratio:.2f}")
+    finally:
+        for server in servers:
+            server.stop()
+        if args.db == "postgres":
+            drop_postgres_database()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

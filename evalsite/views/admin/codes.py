@@ -1,0 +1,286 @@
+"""Codes of a round: issue batches, watch turnout, reprint, void; window terminals.
+
+Downloads carry live codes: they are GETs that write nothing, are never cached, and no
+code is ever logged. Reprints derive the codes again from the configured key.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import TextIO
+
+from flask import Response, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from evalsite.auth import ORGANISERS, role_required
+from evalsite.database import get_session
+from evalsite.forms_codes import IssueForm, TerminalForm
+from evalsite.keys import code_keys
+from evalsite.views.admin import actor, bp, query_int
+from surveys import codes
+from surveys.errors import Conflict, NotFound
+from surveys.i18n import N_
+from surveys.models import BatchScope, CodeBatch, Round, RoundStatus, Target, Terminal, Unit
+from surveys.printing import Slip, render_slips
+from surveys.services import issuing
+from surveys.services.lookup import get
+
+#: Slips per downloaded PDF: 250 A4 pages, about 1 MB and 7 s on two cores. Bigger batches are
+#: downloaded in parts (or printed with ``flask issue-codes``).
+PART_SIZE = 2000
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+@bp.get("/rounds/<int:round_id>/codes")
+@role_required(*ORGANISERS)
+def round_codes(round_id: int):
+    """Turnout per batch and per rater group, the issue form, and the round's terminals."""
+    return _codes_page(get(get_session(), Round, round_id))
+
+
+@bp.post("/rounds/<int:round_id>/codes")
+@role_required(*ORGANISERS)
+def issue_codes(round_id: int):
+    """Issue a batch of codes, then go to its page to download the slips."""
+    db = get_session()
+    round_ = get(db, Round, round_id)
+    form = _issue_form(round_)
+    is_valid, target = form.validate_on_submit(), None
+    if is_valid and form.scope.data == "target":
+        target = _target_of(round_, form.target_code)
+        is_valid = target is not None
+    if not is_valid:
+        return _codes_page(round_, issue_form=form), 400
+    batch, _issued = issuing.issue_batch(
+        db,
+        round_.id,
+        form.group_id.data,
+        form.count.data,
+        code_keys(),
+        target_id=target.id if target else None,
+        unit_id=form.unit_id.data if form.scope.data == "unit" else None,
+        label=form.label.data or "",
+        **actor(),
+    )
+    db.commit()
+    flash(_("已发放 %(n)d 个评议码", n=batch.size))
+    return redirect(url_for("admin.code_batch", batch_id=batch.id))
+
+
+@bp.get("/batches/<int:batch_id>")
+@role_required(*ORGANISERS)
+def code_batch(batch_id: int):
+    """One batch: what it covers, its turnout, and its downloads."""
+    db = get_session()
+    batch = _get_batch(batch_id)
+    row = next(r for r in issuing.turnout(db, batch.round_id) if r["batch"].id == batch.id)
+    parts = math.ceil(batch.size / PART_SIZE)
+    return render_template(
+        "admin/batch.html",
+        batch=batch,
+        row=row,
+        terminal=_terminal_of(batch),
+        part_size=PART_SIZE,
+        parts=[(n, (n - 1) * PART_SIZE + 1, min(n * PART_SIZE, batch.size)) for n in range(1, parts + 1)],
+    )
+
+
+@bp.get("/batches/<int:batch_id>/slips.pdf")
+@role_required(*ORGANISERS)
+def batch_slips_pdf(batch_id: int):
+    """Reprint a batch (or one part of a big batch, ``?part=N``) as PDF sheets of slips."""
+    batch = _printable(batch_id)
+    parts = math.ceil(batch.size / PART_SIZE)
+    part = query_int("part", 1)
+    if not 1 <= part <= parts:
+        raise NotFound(N_("没有这一部分"))
+    start = (part - 1) * PART_SIZE
+    wanted = islice(issuing.batch_codes(batch, code_keys()), start, start + PART_SIZE)
+    out = io.BytesIO()  # a part is about 1 MB
+    render_slips(batch_slips(batch, wanted, current_app.config["PUBLIC_BASE_URL"]), out, title=slips_title(batch))
+    # Who reprinted which batch, never which codes.
+    current_app.logger.info("batch %d part %d/%d printed by user %s", batch.id, part, parts, current_user.id)
+    name = f"batch-{batch.id}-slips.pdf" if parts == 1 else f"batch-{batch.id}-slips-part{part}of{parts}.pdf"
+    headers = {"Content-Disposition": f"attachment; filename={name}", **NO_STORE}
+    return Response(out.getvalue(), mimetype="application/pdf", headers=headers)
+
+
+@bp.get("/batches/<int:batch_id>/codes.csv")
+@role_required(*ORGANISERS)
+def batch_codes_csv(batch_id: int):
+    """The batch's codes and their QR addresses as CSV (UTF-8 with BOM, for Excel)."""
+    batch = _printable(batch_id)
+    out = io.StringIO()
+    write_codes_csv(issuing.batch_codes(batch, code_keys()), current_app.config["PUBLIC_BASE_URL"], out)
+    current_app.logger.info("batch %d exported as CSV by user %s", batch.id, current_user.id)
+    headers = {"Content-Disposition": f"attachment; filename=batch-{batch.id}-codes.csv", **NO_STORE}
+    return Response(out.getvalue(), mimetype="text/csv", headers=headers)
+
+
+@bp.post("/batches/<int:batch_id>/void")
+@role_required(*ORGANISERS)
+def void_batch(batch_id: int):
+    """Void a batch: its unused codes stop working at once."""
+    db = get_session()
+    voided = issuing.void_batch(db, batch_id, **actor())
+    db.commit()
+    flash(_("已作废，%(n)d 个未使用的评议码已失效", n=voided))
+    return redirect(url_for("admin.code_batch", batch_id=batch_id))
+
+
+@bp.post("/rounds/<int:round_id>/terminals")
+@role_required(*ORGANISERS)
+def create_terminal(round_id: int):
+    """Register a window terminal and show its token, this once only."""
+    db = get_session()
+    round_ = get(db, Round, round_id)
+    form = _terminal_form(round_)
+    target = _target_of(round_, form.target_code) if form.validate_on_submit() else None
+    if target is None:
+        return _codes_page(round_, terminal_form=form), 400
+    terminal, token = issuing.create_terminal(
+        db, round_.id, form.group_id.data, target.id, form.name.data, ttl_minutes=form.ttl_minutes.data, **actor()
+    )
+    db.commit()
+    html = _codes_page(round_, new_terminal=terminal, token=token)
+    return html, 200, NO_STORE
+
+
+@bp.post("/terminals/<int:terminal_id>/revoke")
+@role_required(*ORGANISERS)
+def revoke_terminal(terminal_id: int):
+    """Revoke a terminal's token; codes it already handed out stay valid until they expire."""
+    db = get_session()
+    terminal = db.get(Terminal, terminal_id)
+    if terminal is None:
+        raise NotFound(N_("终端不存在"))
+    issuing.revoke_terminal(db, terminal.id, **actor())
+    db.commit()
+    flash(_("终端“%(name)s”已吊销", name=terminal.name))
+    return redirect(url_for("admin.round_codes", round_id=terminal.batch.round_id))
+
+
+# --- shared with ``flask issue-codes`` ------------------------------------------------------
+
+
+def slips_title(batch: CodeBatch) -> str:
+    """The PDF title and page header: enough to collate printed sheets."""
+    parts = [batch.round.campaign.name, batch.round.name, batch.group.name, _("第 %(id)d 批", id=batch.id)]
+    return " · ".join([*parts, batch.label] if batch.label else parts)
+
+
+def batch_slips(batch: CodeBatch, batch_codes: Iterable[str], base_url: str) -> Iterator[Slip]:
+    """One slip per code, naming the bound target or unit when the batch has one."""
+    if batch.scope is BatchScope.TARGET:
+        bound = f"{batch.target.name}（{batch.target.title}）" if batch.target.title else batch.target.name
+    else:
+        bound = batch.unit.name if batch.scope is BatchScope.UNIT else ""
+    campaign = batch.round.campaign.name
+    for code in batch_codes:
+        yield Slip(code=code, url=codes.code_url(base_url, code), campaign=campaign, target=bound)
+
+
+def write_codes_csv(batch_codes: Iterable[str], base_url: str, out: TextIO) -> int:
+    """Write ``code,url`` rows (grouped code, QR address) after a BOM; returns the row count."""
+    out.write("\ufeff")  # Excel on Windows then reads UTF-8 correctly
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["code", "url"])
+    n = 0
+    for code in batch_codes:
+        writer.writerow([codes.display(code), codes.code_url(base_url, code)])
+        n += 1
+    return n
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _get_batch(batch_id: int) -> CodeBatch:
+    batch = get_session().get(CodeBatch, batch_id)
+    if batch is None:
+        raise NotFound(N_("评议码批次不存在"))
+    return batch
+
+
+def _printable(batch_id: int) -> CodeBatch:
+    """A batch whose slips may be printed: not void, and not a terminal's."""
+    batch = _get_batch(batch_id)
+    if batch.is_void:
+        raise Conflict(N_("该批评议码已作废"))
+    if _terminal_of(batch) is not None:
+        raise Conflict(N_("终端的评议码逐个发放，不能打印"))
+    return batch
+
+
+def _terminal_of(batch: CodeBatch) -> Terminal | None:
+    return get_session().scalar(select(Terminal).where(Terminal.batch_id == batch.id))
+
+
+def _target_of(round_: Round, field) -> Target | None:
+    """The campaign's target with the code typed in ``field``, or a field error."""
+    code = (field.data or "").strip()
+    target = get_session().scalar(select(Target).where(Target.campaign_id == round_.campaign_id, Target.code == code))
+    if target is None:
+        field.errors.append(_("没有编号为“%(code)s”的评议对象", code=code))
+    return target
+
+
+def _issue_form(round_: Round, **kwargs) -> IssueForm:
+    form = IssueForm(**kwargs)
+    form.group_id.choices = [SelectChoice(g.id, g.name) for g in round_.groups]
+    units = get_session().scalars(
+        select(Unit).join(Target).where(Target.campaign_id == round_.campaign_id).distinct().order_by(Unit.name)
+    )
+    form.unit_id.choices = [SelectChoice(0, "—")] + [SelectChoice(u.id, u.name) for u in units]
+    return form
+
+
+def _terminal_form(round_: Round, **kwargs) -> TerminalForm:
+    form = TerminalForm(**kwargs)
+    form.group_id.choices = [SelectChoice(g.id, g.name) for g in round_.groups]
+    return form
+
+
+def _codes_page(round_: Round, *, issue_form=None, terminal_form=None, **context) -> str:
+    db = get_session()
+    rows = issuing.turnout(db, round_.id)
+    terminals = db.scalars(
+        select(Terminal).join(CodeBatch).where(CodeBatch.round_id == round_.id).order_by(Terminal.id)
+    )
+    terminal_form = terminal_form or _terminal_form(round_, formdata=None)
+    if terminal_form.ttl_minutes.data is None:
+        terminal_form.ttl_minutes.data = current_app.config["TERMINAL_CODE_MINUTES"]
+    return render_template(
+        "admin/codes.html",
+        round=round_,
+        rows=rows,
+        totals=_group_totals(rows),
+        terminals=list(terminals),
+        terminal_batches={row["batch"].id for row in rows if row["batch"].ttl_minutes is not None},
+        issue_form=issue_form or _issue_form(round_, formdata=None),
+        terminal_form=terminal_form,
+        is_closed=round_.status is RoundStatus.CLOSED,
+        target_codes=[(t.code, t.name) for t in round_.campaign.targets],
+        api_url=current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/api/v1/codes",
+        **context,
+    )
+
+
+def _group_totals(rows: list[dict]) -> list[dict]:
+    """Issued / used / void summed per rater group, in group order."""
+    totals: dict[int, dict] = {}
+    for row in rows:
+        group = row["batch"].group
+        total = totals.setdefault(group.id, {"group": group, "issued": 0, "used": 0, "void": 0})
+        for key in ("issued", "used", "void"):
+            total[key] += row[key]
+    for total in totals.values():
+        total["rate"] = total["used"] / total["issued"] if total["issued"] else 0.0
+    return [totals[key] for key in sorted(totals)]

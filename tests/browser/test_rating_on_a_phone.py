@@ -1,0 +1,194 @@
+"""A rater scans a printed QR with a phone and rates: real Chromium, phone-sized, offline.
+
+The QR carries ``/r#CODE``. The page's own script moves the code from the fragment into
+the form and out of the address bar, the form shows one screen per target, and the
+ballot is cast exactly once.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import func, select
+
+from surveys import codes
+from surveys.models import Ballot, Code, CodeStatus, Comment, Rating, Target
+from surveys.services import issuing, organisation, rounds
+from tests.browser.conftest import CHROMIUM
+from tests.conftest import NOW
+from tests.web.support import fresh
+
+pytestmark = pytest.mark.browser
+
+KW = {"now": NOW, "actor_id": None}
+MIN_TAP_PX = 44  # Apple's and Android's minimum comfortable touch target
+SUGGESTION = "窗口办事很耐心，希望延长午间服务时间。"
+THANKS = "感谢您的评议"
+REFUSED = "此评议码无法使用"
+MISTYPED = "评议码有误，请核对后重新输入"
+
+
+def test_debian_chromium_is_installed():
+    """A plain failure (the other tests error at setup) when the browser is missing: never a skip."""
+    assert os.access(CHROMIUM, os.X_OK), f"{CHROMIUM} is missing: apt-get install chromium"
+
+
+def keys_of(app) -> issuing.CodeKeys:
+    return issuing.CodeKeys(derive=app.config["CODE_KEY"].encode(), lookup=app.config["LOOKUP_KEY"].encode())
+
+
+def issue_codes(session, app, make_campaign, scope: str, count: int = 2) -> tuple[list[str], list[Target]]:
+    """An open round and ``count`` codes of ``scope``; returns them (grouped) and the targets they rate.
+
+    The demo campaign has three targets in one unit; B01 moves to a second unit so that a
+    unit code rates two targets and a round code three.
+    """
+    campaign = make_campaign()
+    b01 = session.scalar(select(Target).where(Target.campaign_id == campaign.id, Target.code == "B01"))
+    first_unit = b01.unit_id
+    other = organisation.save_unit(session, "另一单位", None, **KW)
+    organisation.save_target(
+        session,
+        campaign.id,
+        {"code": "B01", "name": b01.name, "kind": "person", "category": "行政执法", "unit_id": other.id},
+        target_id=b01.id,
+        **KW,
+    )
+    round_ = campaign.rounds[0]
+    rounds.open_round(session, round_.id, **KW)
+    unit_id = first_unit if scope == "unit" else None
+    _batch, issued = issuing.issue_batch(
+        session, round_.id, round_.groups[0].id, count, keys_of(app), unit_id=unit_id, **KW
+    )
+    session.commit()
+    stmt = select(Target).where(Target.campaign_id == campaign.id).order_by(Target.code)
+    if scope == "unit":
+        stmt = stmt.where(Target.unit_id == first_unit)
+    return [codes.display(code) for code in issued], list(session.scalars(stmt))
+
+
+def snap(page, tmp_path, name: str) -> None:
+    """A full-page screenshot into ``EVALSITE_SCREENSHOTS`` if set (e.g. /tmp), else the test's tmp folder."""
+    folder = os.environ.get("EVALSITE_SCREENSHOTS") or str(tmp_path)
+    page.screenshot(path=os.path.join(folder, name), full_page=True)
+
+
+def assert_big(locator) -> None:
+    """A comfortable touch target: at least 44 × 44 CSS pixels."""
+    box = locator.bounding_box()
+    assert box is not None and box["height"] >= MIN_TAP_PX and box["width"] >= MIN_TAP_PX, box
+
+
+def tap_big(locator) -> None:
+    assert_big(locator)
+    locator.tap()
+
+
+@pytest.mark.parametrize("scope, n_targets", [("unit", 2), ("round", 3)])
+def test_a_scanned_code_rates_each_target_once_on_a_phone(
+    browser_app, live_server, phone, session, make_campaign, tmp_path, scope, n_targets
+):
+    grouped, targets = issue_codes(session, browser_app, make_campaign, scope)
+    assert len(targets) == n_targets
+    page = phone.page
+    scanned = f"{live_server}/r#{grouped[0]}"  # exactly what the printed QR carries
+
+    page.goto(scanned)
+    form = page.locator("#rate-form")
+    expect(form).to_be_visible()
+    assert "#" not in page.url and grouped[0] not in page.url, page.url
+    assert page.evaluate("location.hash") == ""
+
+    steps = page.locator(".step")
+    expect(steps).to_have_count(n_targets)
+    submit = page.locator("#submit")
+    for index, target in enumerate(targets):
+        visible = page.locator(".step:visible")
+        expect(visible).to_have_count(1)
+        expect(visible).to_have_attribute("data-step", str(index + 1))
+        expect(visible.locator("h2")).to_have_text(target.name)
+        fieldsets = visible.locator("fieldset")
+        expect(fieldsets).to_have_count(2)
+        for item_index in range(fieldsets.count()):
+            labels = fieldsets.nth(item_index).locator("label.level")
+            for label_index in range(labels.count()):
+                assert_big(labels.nth(label_index))
+            choice = labels.nth((index + item_index) % 4)  # a real level, never 不了解
+            choice.tap()
+            expect(choice.locator("input")).to_be_checked()
+        visible.locator("textarea").fill(f"{SUGGESTION}（{target.code}）")
+        if index == 0:
+            snap(page, tmp_path, "rate.png" if scope == "unit" else "rate-round.png")
+        if index < n_targets - 1:
+            expect(submit).to_be_hidden()
+            tap_big(visible.locator("button.next"))
+    expect(submit).to_be_visible()
+    assert submit.bounding_box()["height"] >= MIN_TAP_PX
+    snap(page, tmp_path, f"rate-{scope}-last.png")
+    submit.tap()
+
+    expect(page.locator("h1")).to_contain_text(THANKS)
+    assert page.url == f"{live_server}/r/thanks"
+    snap(page, tmp_path, f"rate-{scope}-thanks.png")
+
+    page.goto(scanned)  # the same slip scanned again
+    expect(page.locator(".alert")).to_contain_text(REFUSED)
+    expect(page.locator("#rate-form")).to_have_count(0)
+    expect(page.locator("fieldset")).to_have_count(0)
+    assert "#" not in page.url
+    snap(page, tmp_path, f"rate-{scope}-refused.png")
+
+    db = fresh(session)
+    assert db.scalar(select(func.count()).select_from(Ballot)) == 1
+    assert db.scalar(select(func.count()).select_from(Rating)) == n_targets * 2
+    assert sorted(db.scalars(select(Comment.text))) == sorted(f"{SUGGESTION}（{t.code}）" for t in targets)
+    statuses = sorted(status.value for status in db.scalars(select(Code.status)))
+    assert statuses == sorted([CodeStatus.USED.value, CodeStatus.UNUSED.value])
+    assert phone.blocked == [], "the rating pages must not load anything from outside"
+    assert phone.errors == []
+
+
+def test_a_mistyped_code_typed_by_hand_is_called_mistyped(browser_app, live_server, phone, session, make_campaign):
+    grouped, _targets = issue_codes(session, browser_app, make_campaign, "round", count=1)
+    first = codes.ALPHABET.index(grouped[0][0])
+    mistyped = codes.ALPHABET[(first + 1) % len(codes.ALPHABET)] + grouped[0][1:]
+    page = phone.page
+
+    page.goto(f"{live_server}/r")
+    field = page.locator("#code")
+    expect(field).to_be_visible()
+    field.tap()
+    field.press_sequentially(mistyped.lower())
+    page.locator("#code-form button.go").tap()
+
+    expect(page.locator(".alert")).to_contain_text(MISTYPED)
+    expect(page.locator("#rate-form")).to_have_count(0)
+    expect(page.locator("#code")).to_be_visible()  # the person can try again at once
+    db = fresh(session)
+    assert db.scalar(select(func.count()).select_from(Ballot)) == 0
+    assert list(db.scalars(select(Code.status))) == [CodeStatus.UNUSED]
+    assert phone.blocked == []
+    assert phone.errors == []
+
+
+def test_without_javascript_a_typed_code_shows_every_target_on_one_page(
+    browser_app, live_server, phone_without_script, session, make_campaign
+):
+    grouped, targets = issue_codes(session, browser_app, make_campaign, "unit", count=1)
+    page = phone_without_script.page
+
+    page.goto(f"{live_server}/r")
+    page.locator("#code").fill(grouped[0])
+    page.locator("#code-form button.go").tap()
+
+    expect(page.locator(".step:visible")).to_have_count(len(targets))
+    expect(page.locator(".nav button:visible")).to_have_count(0)  # stepping needs the script
+    for fieldset in page.locator("fieldset").all():
+        fieldset.locator("label.level").first.tap()
+    page.locator("#submit").tap()
+
+    expect(page.locator("h1")).to_contain_text(THANKS)
+    assert fresh(session).scalar(select(func.count()).select_from(Ballot)) == 1
+    assert phone_without_script.blocked == []

@@ -1,0 +1,159 @@
+"""The UI language: a complete English catalog, the switch between Chinese and English, and
+translated domain errors."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from surveys.models import Role
+from surveys.services import rounds
+from tests.conftest import NOW
+from tests.web.support import location, page_text
+
+CATALOG = Path(__file__).resolve().parents[2] / "evalsite" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
+#: One printf-style conversion: optional ``(name)``, flags, width, precision, type; ``%%`` is a literal.
+PLACEHOLDER = re.compile(r"%(?:\((?P<name>[^)]*)\))?[#0\- +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?(?P<type>[diouxXeEfFgGcrsa%])")
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+KW = {"now": NOW, "actor_id": None}
+#: An anonymous page in the site layout (the 404 page), to see which language is in force.
+PROBE = "/no-such-page"
+
+
+def placeholders(text: str) -> list[tuple[str, str]]:
+    """The conversions of a format string, as sorted (name, type) pairs; positional ones have name ''."""
+    return sorted((match["name"] or "", match["type"]) for match in PLACEHOLDER.finditer(text) if match["type"] != "%")
+
+
+def english_messages() -> list:
+    with CATALOG.open("rb") as f:
+        catalog = read_po(f, locale="en")
+    return [message for message in catalog if message.id]
+
+
+def message_key(message) -> str:
+    return message.id if isinstance(message.id, str) else message.id[0]
+
+
+@pytest.mark.parametrize("message", english_messages(), ids=message_key)
+def test_every_message_has_an_english_translation_with_the_same_placeholders(message):
+    ids = (message.id,) if isinstance(message.id, str) else message.id
+    strings = (message.string,) if isinstance(message.string, str) else message.string
+    assert all(s and s.strip() for s in strings), f"untranslated: {message_key(message)!r}"
+    assert not message.fuzzy, f"fuzzy translations are not used at runtime: {message_key(message)!r}"
+    expected = placeholders(ids[-1])
+    for string in strings:
+        assert placeholders(string) == expected, f"{message_key(message)!r} → {string!r}"
+
+
+def test_the_catalog_is_not_empty():
+    assert len(english_messages()) > 100
+
+
+def switch_language(client, lang: str, next_path: str):
+    return client.post("/language", data={"lang": lang, "next": next_path})
+
+
+def test_login_page_is_chinese_by_default_and_english_on_request(client):
+    page = client.get("/login")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert '<html lang="zh-CN">' in html
+    assert "作风评议系统" in page_text(page)
+    assert "登录" in page_text(page)
+
+    response = switch_language(client, "en", "/login")
+    assert response.status_code == 302
+    assert location(response)[0] == "/login"
+
+    page = client.get("/login")
+    html, text = page.get_data(as_text=True), page_text(page)
+    assert '<html lang="en">' in html
+    assert "Work-Style Evaluation" in text
+    assert "Log in" in text
+    assert "登录" not in text
+    assert not CJK.search(text.replace("简体中文", ""))  # only the way back is Chinese
+
+
+def test_campaigns_page_follows_the_chosen_language(client, login):
+    login(Role.ORGANISER)
+
+    page = client.get("/admin/")
+    assert page.status_code == 200
+    assert '<html lang="zh-CN">' in page.get_data(as_text=True)
+    assert "评议活动" in page_text(page)
+    assert "English" in page_text(page)  # the switch offers the other language
+
+    response = switch_language(client, "en", "/admin/")
+    assert location(response)[0] == "/admin/"
+
+    page = client.get("/admin/")
+    html, text = page.get_data(as_text=True), page_text(page)
+    assert '<html lang="en">' in html
+    assert "Campaigns" in text
+    assert "New campaign" in text
+    assert "评议活动" not in text
+    assert "简体中文" in text
+
+    switch_language(client, "zh_CN", "/admin/")
+    page = client.get("/admin/")
+    assert '<html lang="zh-CN">' in page.get_data(as_text=True)
+    assert "评议活动" in page_text(page)
+    assert "Campaigns" not in page_text(page)
+
+
+def test_an_unknown_language_keeps_the_current_one(client):
+    switch_language(client, "en", PROBE)
+    switch_language(client, "fr", PROBE)
+    page = client.get(PROBE)
+    assert page.status_code == 404
+    assert '<html lang="en">' in page.get_data(as_text=True)
+    assert "Page not found." in page_text(page)
+
+
+def test_a_round_that_is_not_ready_is_refused_in_english(client, login, make_campaign, session):
+    campaign = make_campaign()
+    round_ = campaign.rounds[0]
+    for group in list(round_.groups):
+        rounds.delete_group(session, group.id, **KW)
+    session.commit()
+    login(Role.ORGANISER)
+
+    chinese = page_text(client.post(f"/admin/rounds/{round_.id}/open"))
+    assert "轮次还不能开放" in chinese
+    assert "没有评议主体" in chinese
+
+    switch_language(client, "en", "/admin/")
+    response = client.post(f"/admin/rounds/{round_.id}/open")
+    assert response.status_code == 400
+    text = page_text(response)
+    assert "The round cannot be opened yet" in text
+    assert "No rater groups" in text
+    assert "轮次还不能开放" not in text
+    assert "没有评议主体" not in text
+
+
+def test_a_refused_status_change_translates_its_parameters(client, login, make_campaign):
+    round_ = make_campaign().rounds[0]
+    login(Role.ORGANISER)
+    switch_language(client, "en", "/admin/")
+
+    response = client.post(f"/admin/rounds/{round_.id}/close")  # a draft cannot be closed
+    assert response.status_code == 409
+    text = page_text(response)
+    assert "is currently Draft and cannot be changed to Closed" in text  # the status labels are msgids
+    assert "当前为" not in text
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.example", "//evil.example/admin/", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", ""],
+)
+def test_the_language_switch_only_returns_to_local_pages(client, target):
+    response = switch_language(client, "en", target)
+    assert response.status_code == 302
+    assert location(response)[0] == "/"
+    assert '<html lang="en">' in client.get(PROBE).get_data(as_text=True)  # the choice still counts
