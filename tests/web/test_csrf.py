@@ -1,0 +1,99 @@
+"""With CSRF protection on (as in production), a POST without the page's token is refused."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from evalsite import create_app
+from surveys.models import AuditEntry, Campaign
+from tests.conftest import PASSWORD
+from tests.web.support import database_rows, fresh, location, page_text
+
+EXPIRED = "页面已过期或来源不明"
+
+
+@pytest.fixture
+def csrf_app(database_url, engine, clean_db):
+    app = create_app(
+        {"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": True}
+    )
+    yield app
+    app.extensions["evalsite.engine"].dispose()
+
+
+@pytest.fixture
+def csrf_client(csrf_app):
+    return csrf_app.test_client()
+
+
+def token_on(response) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.text)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def sign_in_with_token(client, username: str) -> None:
+    token = token_on(client.get("/login"))
+    response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302, page_text(response)
+
+
+def test_the_login_form_works_with_the_token_from_the_page(csrf_client, make_user):
+    make_user(username="organiser-wang")
+    sign_in_with_token(csrf_client, "organiser-wang")
+    assert csrf_client.get("/admin/").status_code == 200
+
+
+def test_a_login_without_the_token_is_refused_recorded_nowhere_and_signs_no_one_in(csrf_client, make_user, session):
+    make_user(username="organiser-wang")
+    before = database_rows(session)
+    response = csrf_client.post("/login", data={"username": "organiser-wang", "password": PASSWORD})
+    assert response.status_code == 400
+    assert EXPIRED in page_text(response)
+    assert database_rows(session) == before
+    assert location(csrf_client.get("/admin/"))[0] == "/login"
+
+
+def test_a_post_without_the_token_is_refused_and_writes_nothing(csrf_client, make_user, session):
+    make_user(username="organiser-wang")
+    sign_in_with_token(csrf_client, "organiser-wang")
+    before = database_rows(session)
+    response = csrf_client.post("/admin/campaigns/new", data={"name": "2026年度评议", "year": "2026"})
+    assert response.status_code == 400
+    assert EXPIRED in page_text(response)
+    assert database_rows(session) == before
+
+
+def test_a_token_from_another_session_is_refused(csrf_app, make_user, session):
+    make_user(username="organiser-wang")
+    victim, attacker = csrf_app.test_client(), csrf_app.test_client()
+    sign_in_with_token(victim, "organiser-wang")
+    foreign_token = token_on(attacker.get("/login"))
+    response = victim.post(
+        "/admin/campaigns/new", data={"name": "2026年度评议", "year": "2026", "csrf_token": foreign_token}
+    )
+    assert response.status_code == 400
+    assert fresh(session).scalar(select(func.count()).select_from(Campaign)) == 0
+
+
+def test_the_token_from_the_page_lets_the_form_through(csrf_client, make_user, session):
+    make_user(username="organiser-wang")
+    sign_in_with_token(csrf_client, "organiser-wang")
+    token = token_on(csrf_client.get("/admin/campaigns/new"))
+    response = csrf_client.post(
+        "/admin/campaigns/new", data={"name": "2026年度评议", "year": "2026", "csrf_token": token}
+    )
+    assert response.status_code == 302
+    assert fresh(session).scalars(select(Campaign.name)).all() == ["2026年度评议"]
+
+
+def test_logout_without_the_token_is_refused_and_keeps_the_user_signed_in(csrf_client, make_user, session):
+    make_user(username="organiser-wang")
+    sign_in_with_token(csrf_client, "organiser-wang")
+    assert csrf_client.post("/logout").status_code == 400
+    assert csrf_client.get("/admin/").status_code == 200
+    logins = fresh(session).scalar(select(func.count()).where(AuditEntry.action == "auth.login"))
+    assert logins == 1
