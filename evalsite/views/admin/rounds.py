@@ -11,6 +11,7 @@ from evalsite.auth import ORGANISERS, role_required
 from evalsite.database import get_session
 from evalsite.forms import GroupForm, RoundForm, choices, edit_form
 from evalsite.views.admin import actor, bp, render_form
+from surveys.db import truncate_wal
 from surveys.models import Campaign, RaterGroup, Round
 from surveys.services import rounds
 from surveys.services.lookup import get
@@ -76,6 +77,7 @@ def close_round(round_id: int):
     db = get_session()
     rounds.close_round(db, round_id, **actor())
     db.commit()
+    truncate_wal(db)
     flash(_("轮次已关闭"))
     return redirect(url_for("admin.round_detail", round_id=round_id))
 
