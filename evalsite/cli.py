@@ -22,8 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def init_app(app: Flask) -> None:
     from evalsite.cli_codes import issue_codes
+    from evalsite.cli_scoring import export_ballots, score
 
-    for cmd in (init_db, create_user, seed_demo, issue_codes):
+    for cmd in (init_db, create_user, seed_demo, issue_codes, score, export_ballots):
         app.cli.add_command(cmd)
 
 

@@ -9,22 +9,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import qrcode
 from flask import Blueprint, current_app, jsonify, request
-from qrcode.constants import ERROR_CORRECT_M
-from qrcode.image.svg import SvgPathImage
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
 from evalsite.database import get_session, utcnow
 from evalsite.i18n import error_text
 from evalsite.keys import code_keys
+from evalsite.qr import qr_svg
 from evalsite.security import csrf
 from surveys import codes
 from surveys.errors import DomainError
 from surveys.i18n import N_
 from surveys.models import Code
-from surveys.printing import MASK_PATTERN
 from surveys.services import issuing
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -49,16 +46,6 @@ def issue_code():
         "qr_svg": qr_svg(url),
     }
     return jsonify(body), 201, NO_STORE
-
-
-def qr_svg(data: str) -> str:
-    """An SVG QR code as one path (no Pillow); level M and a fixed mask, as on printed slips."""
-    qr = qrcode.QRCode(
-        error_correction=ERROR_CORRECT_M, box_size=10, border=4, mask_pattern=MASK_PATTERN, image_factory=SvgPathImage
-    )
-    qr.add_data(data)
-    qr.make(fit=True)
-    return qr.make_image().to_string(encoding="unicode")
 
 
 class MissingToken(issuing.TerminalRefused):

@@ -8,6 +8,7 @@ from surveys.models.codes import BatchScope, Code, CodeBatch, CodeStatus, Termin
 from surveys.models.organisation import Target, TargetKind, Unit
 from surveys.models.questionnaire import Item, Level, Questionnaire
 from surveys.models.round import Aggregation, RaterGroup, Round, RoundKind, RoundStatus
+from surveys.models.scoring import ImportedScore, RankScope, ScoringRules, ScoringRun, Veto
 from surveys.models.user import Role, User
 
 __all__ = [
@@ -24,18 +25,23 @@ __all__ = [
     "Comment",
     "Component",
     "ComponentKind",
+    "ImportedScore",
     "Item",
     "Level",
     "Questionnaire",
+    "RankScope",
     "RaterGroup",
     "Rating",
     "Role",
     "Round",
     "RoundKind",
     "RoundStatus",
+    "ScoringRules",
+    "ScoringRun",
     "Target",
     "TargetKind",
     "Terminal",
     "Unit",
     "User",
+    "Veto",
 ]

@@ -1,0 +1,131 @@
+"""``flask score`` and ``flask export-ballots``: a scoring run as JSON, the ballots as CSV.
+
+Both check their arguments and open their output file before reading anything, write
+next to the final path and move the file into place only when it is complete, so a failed
+run never leaves a partial file that looks like a result.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_babel import gettext as _
+
+from evalsite.database import utcnow
+from evalsite.i18n import error_text
+from surveys.db import claim_write_lock
+from surveys.errors import DomainError, NotFound
+from surveys.scoring.ballot_export import HEADER, ballot_rows
+from surveys.scoring.results import to_json
+from surveys.scoring.run import save_run, score_campaign
+
+_PATH = click.Path(dir_okay=False, path_type=Path)
+
+
+@click.command("score")
+@click.argument("campaign_id", metavar="CAMPAIGN", type=int)
+@click.option("--json", "json_path", type=_PATH, required=True, help="Where to write the run (JSON).")
+@click.option("--save", is_flag=True, help="Also store the run and its digest in the database.")
+@click.option("--allow-open", is_flag=True, help="Score even if a round is still open (provisional, cannot be saved).")
+@with_appcontext
+def score(campaign_id: int, json_path: Path, save: bool, allow_open: bool) -> None:
+    """Score campaign CAMPAIGN (its id) and write the run with its configuration and digest."""
+    if save and allow_open:
+        raise click.UsageError("--save and --allow-open exclude each other: a provisional run is never stored.")
+    with _Output(json_path, "--json") as out, current_app.extensions["evalsite.sessions"]() as db:
+        try:
+            result = score_campaign(db, campaign_id, allow_open=allow_open)
+        except NotFound:
+            raise click.BadParameter(f"no campaign with id {campaign_id}", param_hint="CAMPAIGN") from None
+        except DomainError as error:
+            raise click.ClickException(error_text(error)) from None
+        json.dump(to_json(result), out.file, ensure_ascii=False, indent=2)
+        out.file.write("\n")
+        db.rollback()  # end the read snapshot; the write below starts as a writer (SQLite)
+        run_id = None
+        if save:
+            claim_write_lock(db)
+            run_id = save_run(db, result, now=utcnow(), actor_id=None).id
+            db.commit()
+        out.commit()
+    counts = {s: sum(t.status.value == s for t in result.targets) for s in ("ranked", "vetoed", "insufficient")}
+    click.echo(f"digest {result.digest}")
+    click.echo(_("排名 %(ranked)d，一票否决 %(vetoed)d，数据不足 %(insufficient)d", **counts))
+    if result.is_provisional:
+        click.echo(_("注意：仍有轮次在进行中，本次结果为临时结果。"), err=True)
+    if run_id is not None:
+        click.echo(_("已保存为第 %(id)d 次计分。", id=run_id))
+    click.echo(f"  JSON: {json_path}")
+
+
+@click.command("export-ballots")
+@click.argument("round_id", metavar="ROUND", type=int)
+@click.option("--csv", "csv_path", type=_PATH, required=True, help="Where to write the ballots (CSV).")
+@with_appcontext
+def export_ballots(round_id: int, csv_path: Path) -> None:
+    """Write the anonymous ballots of closed round ROUND (its id), one row per rating, by ballot id."""
+    with _Output(csv_path, "--csv", text=True) as out, current_app.extensions["evalsite.sessions"]() as db:
+        try:
+            rows = ballot_rows(db, round_id)
+        except NotFound:
+            raise click.BadParameter(f"no round with id {round_id}", param_hint="ROUND") from None
+        except DomainError as error:
+            raise click.ClickException(error_text(error)) from None
+        out.file.write("\ufeff")  # Excel on Chinese Windows reads UTF-8 only with the mark
+        writer = csv.writer(out.file)
+        writer.writerow(HEADER)
+        ratings, ballots, last = 0, 0, None
+        for row in rows:
+            writer.writerow(row)
+            ratings += 1
+            if row[0] != last:
+                ballots, last = ballots + 1, row[0]
+        out.commit()
+    click.echo(_("已导出 %(ballots)d 张评议票的 %(ratings)d 条评分。", ballots=ballots, ratings=ratings))
+    click.echo(f"  CSV: {csv_path}")
+
+
+class _Output:
+    """A file written next to its final path and moved there only when complete.
+
+    Opening it proves the folder is writable before the database is read; leaving the
+    ``with`` block without ``commit()`` removes the partial file.
+    """
+
+    def __init__(self, path: Path, option: str, *, text: bool = True):
+        self.path, self.option, self.text = path, option, text
+        self.file = None
+        self.temp: Path | None = None
+        self.is_done = False
+
+    def __enter__(self) -> _Output:
+        folder = self.path.parent
+        try:
+            fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{self.path.name}.", suffix=".part")
+        except OSError as error:
+            raise click.BadParameter(f"cannot write to {folder}: {error.strerror}", param_hint=self.option) from None
+        self.temp = Path(temp)
+        self.file = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        return self
+
+    def commit(self) -> None:
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        self.file.close()
+        os.chmod(self.temp, 0o644)
+        os.replace(self.temp, self.path)
+        self.is_done = True
+
+    def __exit__(self, *exc) -> None:
+        self.file.close()
+        if not self.is_done:
+            with contextlib.suppress(FileNotFoundError):
+                self.temp.unlink()

@@ -1,0 +1,17 @@
+"""Scoring (DESIGN.md section 6): ballots → group scores → round scores → totals → ranks.
+
+Pure, no session and no clock (plain dataclasses in and out):
+``config`` (what a run is configured with), ``inputs`` (the aggregates it reads),
+``stats`` (means, medians, trimmed means, intervals, shrinkage), ``combine`` (ballot →
+group → round → total), ``ranking`` (rounding, ranks, grades, bottom-N / top-N),
+``evaluate`` (all of it in order), ``results`` (what comes out, and its JSON),
+``digest`` (the input digest), ``compare`` (two runs side by side), ``tally`` (in-memory
+tallies, the reference for the SQL).
+
+With the database: ``queries`` (the aggregate SQL), ``integrity`` (codes, ballots, bursts),
+``run`` (score a campaign from one snapshot, store runs), ``sheets`` (imported score
+sheets), ``vetoes`` (一票否决), ``rules`` (a campaign's ranking rules), ``ballot_export``
+(the anonymous ballot CSV).
+
+This ``__init__`` imports nothing, so that the models may use the constants in ``config``.
+"""

@@ -1,0 +1,163 @@
+"""The configuration a scoring run uses, as plain frozen dataclasses.
+
+Database ids are carried so the queries can be joined back, but ``to_dict`` leaves them
+out: a run's recorded configuration (and its digest) names things by code and name, so the
+same campaign gives the same record on any database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Default grade bands (等次): a total at or above the bound gets the label.
+DEFAULT_GRADE_BANDS: tuple[tuple[float, str], ...] = (
+    (85.0, "满意"),
+    (75.0, "比较满意"),
+    (60.0, "基本满意"),
+    (0.0, "不满意"),
+)
+#: Aggregates over fewer ballots than this are suppressed when shown (never below 3).
+DEFAULT_SUPPRESS_BELOW = 5
+MIN_SUPPRESS_BELOW = 3
+#: Codes of one batch used on one day above this count are listed as a burst.
+DEFAULT_BURST_PER_DAY = 200
+
+
+@dataclass(frozen=True)
+class LevelConfig:
+    id: int
+    position: int
+    label: str
+    points: float | None  #: None for the excluded level (不了解)
+    is_positive: bool
+    is_excluded: bool
+
+
+@dataclass(frozen=True)
+class ItemConfig:
+    id: int
+    code: str
+    text: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class GroupConfig:
+    id: int
+    name: str
+    weight: float
+    min_ballots: int
+    is_required: bool
+    is_public: bool
+
+
+@dataclass(frozen=True)
+class RoundConfig:
+    id: int
+    name: str
+    status: str  #: draft / open / closed
+    aggregation: str  #: mean / median / trimmed
+    trim_k: int
+    is_strict: bool
+    levels: tuple[LevelConfig, ...]
+    items: tuple[ItemConfig, ...]
+    groups: tuple[GroupConfig, ...]
+
+
+@dataclass(frozen=True)
+class ComponentConfig:
+    id: int
+    name: str
+    kind: str  #: round / imported
+    weight: float
+    round: RoundConfig | None = None
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Campaign-wide ranking rules (see ``ranking`` for what each one does)."""
+
+    top_n: int = 10
+    bottom_n: int = 0
+    rank_scope: str = "overall"  #: overall / category
+    bottom_threshold: float | None = None
+    top_min_ballots: int = 0
+    top_min_grade: str | None = None
+    grade_bands: tuple[tuple[float, str], ...] = DEFAULT_GRADE_BANDS
+    shrinkage_m: float | None = None
+    suppress_below: int = DEFAULT_SUPPRESS_BELOW
+    burst_per_day: int = DEFAULT_BURST_PER_DAY
+
+
+@dataclass(frozen=True)
+class TargetInfo:
+    id: int
+    code: str
+    name: str
+    category: str
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class CampaignConfig:
+    name: str
+    year: int
+    components: tuple[ComponentConfig, ...]
+    rules: Rules = field(default_factory=Rules)
+
+    @property
+    def rounds(self) -> tuple[RoundConfig, ...]:
+        return tuple(c.round for c in self.components if c.round is not None)
+
+
+def to_dict(config: CampaignConfig) -> dict:
+    """The configuration as JSON-ready data, keyed by names and codes (no database ids)."""
+    return {
+        "campaign": {"name": config.name, "year": config.year},
+        "components": [_component(c) for c in config.components],
+        "rules": _rules(config.rules),
+    }
+
+
+def _component(c: ComponentConfig) -> dict:
+    out = {"name": c.name, "kind": c.kind, "weight": c.weight}
+    if c.round is not None:
+        r = c.round
+        out["round"] = {
+            "name": r.name,
+            "status": r.status,
+            "aggregation": r.aggregation,
+            "trim_k": r.trim_k,
+            "is_strict": r.is_strict,
+            "levels": [
+                {"label": lv.label, "points": lv.points, "is_positive": lv.is_positive, "is_excluded": lv.is_excluded}
+                for lv in r.levels
+            ],
+            "items": [{"code": it.code, "text": it.text, "weight": it.weight} for it in r.items],
+            "groups": [
+                {
+                    "name": g.name,
+                    "weight": g.weight,
+                    "min_ballots": g.min_ballots,
+                    "is_required": g.is_required,
+                    "is_public": g.is_public,
+                }
+                for g in r.groups
+            ],
+        }
+    return out
+
+
+def _rules(rules: Rules) -> dict:
+    return {
+        "top_n": rules.top_n,
+        "bottom_n": rules.bottom_n,
+        "rank_scope": rules.rank_scope,
+        "bottom_threshold": rules.bottom_threshold,
+        "top_min_ballots": rules.top_min_ballots,
+        "top_min_grade": rules.top_min_grade,
+        "grade_bands": [[bound, label] for bound, label in rules.grade_bands],
+        "shrinkage_m": rules.shrinkage_m,
+        "suppress_below": rules.suppress_below,
+        "burst_per_day": rules.burst_per_day,
+    }

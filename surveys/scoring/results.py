@@ -1,0 +1,203 @@
+"""What a scoring run produces, as plain frozen dataclasses, and its JSON form."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from decimal import Decimal
+
+from surveys.scoring.reasons import Reason
+
+#: Floats in the JSON are rounded to this many decimals (ranks use two-decimal totals).
+JSON_DECIMALS = 6
+
+
+class TargetStatus(enum.Enum):
+    RANKED = "ranked"
+    VETOED = "vetoed"  #: 一票否决: listed with its reason, takes no rank
+    INSUFFICIENT = "insufficient"  #: a component or required group has no score
+
+
+class GroupFlag(enum.Enum):
+    BELOW_MINIMUM = "below_minimum"  #: fewer valid ballots than the group's minimum: left out
+    TRIM_FALLBACK = "trim_fallback"  #: n ≤ 2k: the plain mean was used instead of the trimmed mean
+    SHRUNK = "shrunk"  #: the score was shrunk toward the group mean
+    SUPPRESSED = "suppressed"  #: too few ballots to be shown (anonymity); still counted if above minimum
+    LOW_TRUST = "low_trust"  #: includes ballots of an open (poster) round
+
+
+@dataclass(frozen=True)
+class ItemScore:
+    code: str
+    weight: float
+    n: int  #: valid answers
+    mean: float | None  #: mean points, unweighted
+
+
+@dataclass(frozen=True)
+class GroupScore:
+    name: str
+    weight: float
+    is_required: bool
+    min_ballots: int
+    n: int
+    is_counted: bool
+    score: float | None = None  #: what enters the round score (after shrinkage, if on)
+    raw_score: float | None = None  #: mean, median or trimmed mean, before shrinkage
+    mean: float | None = None  #: plain mean of the ballot scores
+    sd: float | None = None
+    mean_ci95: tuple[float, float] | None = None  #: 95% t interval of the mean ballot score
+    positive: int = 0
+    valid: int = 0
+    satisfaction: float | None = None  #: positive answers / valid answers
+    satisfaction_ci95: tuple[float, float] | None = None  #: Wilson interval
+    low_trust: int = 0
+    trimmed: int = 0  #: ballot scores dropped from each end
+    flags: tuple[GroupFlag, ...] = ()
+    reason: Reason | None = None
+    items: tuple[ItemScore, ...] = ()
+
+
+@dataclass(frozen=True)
+class ComponentScore:
+    name: str
+    kind: str
+    weight: float
+    score: float | None
+    reasons: tuple[Reason, ...] = ()
+    groups: tuple[GroupScore, ...] = ()
+    #: (level label, answers), 不了解 included; round components only.
+    levels: tuple[tuple[str, int], ...] = ()
+    #: (score, max score) as imported, before rescaling to 0–100; imported components only.
+    imported: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    code: str
+    name: str
+    category: str
+    unit: str
+    status: TargetStatus
+    total: float | None  #: unrounded weighted mean of the component scores
+    total_2dp: Decimal | None  #: the total as ranked and shown: two decimals, half up
+    grade: str | None
+    rank: int | None
+    category_rank: int | None
+    ballots: int  #: valid ballots of the counted groups, over all round components
+    is_top: bool = False
+    is_bottom: bool = False
+    reasons: tuple[Reason, ...] = ()
+    components: tuple[ComponentScore, ...] = ()
+
+    @property
+    def flags(self) -> list[str]:
+        return [name for name, on in (("top", self.is_top), ("bottom", self.is_bottom)) if on]
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    config: dict  #: the configuration used, as recorded (``config.to_dict``)
+    digest: str  #: SHA-256 of the canonical JSON of the inputs and the configuration
+    targets: tuple[TargetResult, ...]
+    #: True when a component round was still open: never saved, never published.
+    is_provisional: bool = False
+    integrity: tuple[dict, ...] = ()
+    #: The campaign's database id, for storing the run; not part of the JSON.
+    campaign_id: int | None = None
+
+
+def to_json(result: ScoreResult, *, suppress: bool = True) -> dict:
+    """The result as JSON-ready data, every list in a fixed order.
+
+    With ``suppress``, group and item figures over fewer ballots than the configured
+    threshold are replaced by null (anonymity, DESIGN.md section 5); totals stay.
+    """
+    below = result.config["rules"]["suppress_below"] if suppress else 0
+    return {
+        "format": "evalsite-scoring/1",
+        "digest": result.digest,
+        "is_provisional": result.is_provisional,
+        "ranking_rule": "totals rounded half up to two decimals; equal totals share a rank (1, 2, 2, 4)",
+        "config": result.config,
+        "targets": [_target(t, below) for t in result.targets],
+        "integrity": list(result.integrity),
+    }
+
+
+def _target(t: TargetResult, below: int) -> dict:
+    return {
+        "code": t.code,
+        "name": t.name,
+        "category": t.category,
+        "unit": t.unit,
+        "status": t.status.value,
+        "total": float(t.total_2dp) if t.total_2dp is not None else None,
+        "total_unrounded": _num(t.total),
+        "grade": t.grade,
+        "rank": t.rank,
+        "category_rank": t.category_rank,
+        "flags": t.flags,
+        "ballots": t.ballots,
+        "reasons": [r.to_dict() for r in t.reasons],
+        "components": [_component(c, below) for c in t.components],
+    }
+
+
+def _component(c: ComponentScore, below: int) -> dict:
+    out = {
+        "name": c.name,
+        "kind": c.kind,
+        "weight": _num(c.weight),
+        "score": _num(c.score),
+        "reasons": [r.to_dict() for r in c.reasons],
+    }
+    if c.kind == "imported":
+        out["imported"] = None if c.imported is None else {"score": _num(c.imported[0]), "max": _num(c.imported[1])}
+        return out
+    out["groups"] = [_group(g, below) for g in c.groups]
+    shown = sum(g.n for g in c.groups) >= below or not any(count for _label, count in c.levels)
+    out["levels"] = [{"label": label, "count": count if shown else None} for label, count in c.levels]
+    return out
+
+
+def _group(g: GroupScore, below: int) -> dict:
+    hidden = 0 < g.n < below
+    out = {
+        "name": g.name,
+        "weight": _num(g.weight),
+        "is_required": g.is_required,
+        "min_ballots": g.min_ballots,
+        "n": g.n,
+        "is_counted": g.is_counted,
+        "flags": [f.value for f in g.flags],
+        "reason": g.reason.to_dict() if g.reason else None,
+        "trimmed_each_end": g.trimmed,
+        "low_trust": g.low_trust,
+    }
+    figures = {
+        "score": _num(g.score),
+        "raw_score": _num(g.raw_score),
+        "mean": _num(g.mean),
+        "sd": _num(g.sd),
+        "mean_ci95": _pair(g.mean_ci95),
+        "positive": g.positive,
+        "valid": g.valid,
+        "satisfaction": _num(g.satisfaction),
+        "satisfaction_ci95": _pair(g.satisfaction_ci95),
+        "items": [{"code": i.code, "weight": _num(i.weight), "n": i.n, "mean": _num(i.mean)} for i in g.items],
+    }
+    if hidden:
+        figures = {key: None for key in figures}
+    return {**out, **figures}
+
+
+def _num(value: float | None) -> float | None:
+    if value is None:
+        return None
+    rounded = round(float(value), JSON_DECIMALS)
+    return rounded + 0.0  # -0.0 → 0.0
+
+
+def _pair(pair: tuple[float, float] | None) -> list[float] | None:
+    return None if pair is None else [_num(pair[0]), _num(pair[1])]
