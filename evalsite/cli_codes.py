@@ -10,9 +10,6 @@ are derived, so a good batch can always be printed again from its page.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from pathlib import Path
 
 import click
@@ -25,6 +22,7 @@ from sqlalchemy.orm import Session
 from evalsite.database import utcnow
 from evalsite.i18n import error_text
 from evalsite.keys import code_keys
+from evalsite.output_file import OutputFile
 from evalsite.views.admin.codes import batch_slips, slips_title, write_codes_csv
 from surveys.db import claim_write_lock
 from surveys.errors import DomainError
@@ -67,7 +65,7 @@ def issue_codes(
         round_, group, target, unit = _resolve(db, round_id, group_name, target_code, unit_name)
         db.rollback()  # end the read, so that the write below starts as a writer (SQLite)
         claim_write_lock(db)
-        with _Output(pdf_path, "--pdf") as pdf_out, _Output(csv_path, "--csv", text=True) as csv_out:
+        with OutputFile(pdf_path, "--pdf") as pdf_out, OutputFile(csv_path, "--csv", text=True) as csv_out:
             try:
                 batch, issued = issuing.issue_batch(
                     db,
@@ -126,7 +124,7 @@ def _one(db: Session, stmt):
     return db.scalars(stmt).first()
 
 
-def _write(batch, issued: list[str], pdf_out: _Output, csv_out: _Output) -> None:
+def _write(batch, issued: list[str], pdf_out: OutputFile, csv_out: OutputFile) -> None:
     base_url = current_app.config["PUBLIC_BASE_URL"]
     with click.progressbar(length=len(issued), label=_("生成评议码条")) as bar:
         render_slips(
@@ -151,47 +149,3 @@ def _void_unprinted(db, batch_id: int) -> None:
         click.echo(_("写文件失败，请在管理页面作废第 %(id)d 批评议码。", id=batch_id), err=True)
         raise
     click.echo(_("写文件失败，第 %(id)d 批评议码已作废。", id=batch_id), err=True)
-
-
-class _Output:
-    """A file written next to its final path and moved there only when complete.
-
-    Opening it proves the folder is writable before the database is touched; leaving the
-    ``with`` block without ``commit()`` removes the partial file. The file is readable by
-    its owner only: it holds live codes.
-    """
-
-    def __init__(self, path: Path | None, option: str, *, text: bool = False):
-        self.path, self.option, self.text = path, option, text
-        self.file = None
-        self.temp: Path | None = None
-        self.is_done = False
-
-    def __enter__(self) -> _Output:
-        if self.path is None:
-            return self
-        folder = self.path.parent
-        try:
-            fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{self.path.name}.", suffix=".part")
-        except OSError as error:
-            raise click.BadParameter(f"cannot write to {folder}: {error.strerror}", param_hint=self.option) from None
-        self.temp = Path(temp)
-        self.file = os.fdopen(fd, "w", encoding="utf-8", newline="") if self.text else os.fdopen(fd, "wb")
-        return self
-
-    def commit(self) -> None:
-        if self.file is None:
-            return
-        self.file.flush()
-        os.fsync(self.file.fileno())
-        self.file.close()
-        os.replace(self.temp, self.path)
-        self.is_done = True
-
-    def __exit__(self, *exc) -> None:
-        if self.file is None:
-            return
-        self.file.close()
-        if not self.is_done:
-            with contextlib.suppress(FileNotFoundError):
-                self.temp.unlink()

@@ -7,11 +7,8 @@ run never leaves a partial file that looks like a result.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import click
@@ -21,6 +18,7 @@ from flask_babel import gettext as _
 
 from evalsite.database import utcnow
 from evalsite.i18n import error_text
+from evalsite.output_file import OutputFile
 from surveys.db import claim_write_lock
 from surveys.errors import DomainError, NotFound
 from surveys.scoring.ballot_export import HEADER, ballot_rows
@@ -28,6 +26,9 @@ from surveys.scoring.results import to_json
 from surveys.scoring.run import save_run, score_campaign
 
 _PATH = click.Path(dir_okay=False, path_type=Path)
+
+#: Results and anonymous ballots hold no secrets: readable like any report.
+PUBLIC = 0o644
 
 
 @click.command("score")
@@ -40,7 +41,10 @@ def score(campaign_id: int, json_path: Path, save: bool, allow_open: bool) -> No
     """Score campaign CAMPAIGN (its id) and write the run with its configuration and digest."""
     if save and allow_open:
         raise click.UsageError("--save and --allow-open exclude each other: a provisional run is never stored.")
-    with _Output(json_path, "--json") as out, current_app.extensions["evalsite.sessions"]() as db:
+    with (
+        OutputFile(json_path, "--json", text=True, mode=0o644) as out,
+        current_app.extensions["evalsite.sessions"]() as db,
+    ):
         try:
             result = score_campaign(db, campaign_id, allow_open=allow_open)
         except NotFound:
@@ -72,7 +76,10 @@ def score(campaign_id: int, json_path: Path, save: bool, allow_open: bool) -> No
 @with_appcontext
 def export_ballots(round_id: int, csv_path: Path) -> None:
     """Write the anonymous ballots of closed round ROUND (its id), one row per rating, by ballot id."""
-    with _Output(csv_path, "--csv", text=True) as out, current_app.extensions["evalsite.sessions"]() as db:
+    with (
+        OutputFile(csv_path, "--csv", text=True, mode=0o644) as out,
+        current_app.extensions["evalsite.sessions"]() as db,
+    ):
         try:
             rows = ballot_rows(db, round_id)
         except NotFound:
@@ -93,39 +100,5 @@ def export_ballots(round_id: int, csv_path: Path) -> None:
     click.echo(f"  CSV: {csv_path}")
 
 
-class _Output:
-    """A file written next to its final path and moved there only when complete.
-
-    Opening it proves the folder is writable before the database is read; leaving the
-    ``with`` block without ``commit()`` removes the partial file.
-    """
-
-    def __init__(self, path: Path, option: str, *, text: bool = True):
-        self.path, self.option, self.text = path, option, text
-        self.file = None
-        self.temp: Path | None = None
-        self.is_done = False
-
-    def __enter__(self) -> _Output:
-        folder = self.path.parent
-        try:
-            fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{self.path.name}.", suffix=".part")
-        except OSError as error:
-            raise click.BadParameter(f"cannot write to {folder}: {error.strerror}", param_hint=self.option) from None
-        self.temp = Path(temp)
-        self.file = os.fdopen(fd, "w", encoding="utf-8", newline="")
-        return self
-
-    def commit(self) -> None:
-        self.file.flush()
-        os.fsync(self.file.fileno())
-        self.file.close()
-        os.chmod(self.temp, 0o644)
-        os.replace(self.temp, self.path)
-        self.is_done = True
-
-    def __exit__(self, *exc) -> None:
-        self.file.close()
-        if not self.is_done:
-            with contextlib.suppress(FileNotFoundError):
-                self.temp.unlink()
+def _session():
+    return current_app.extensions["evalsite.sessions"]()
