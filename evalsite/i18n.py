@@ -10,6 +10,7 @@ from flask import Flask, has_request_context, session
 from flask_babel import Babel, gettext
 
 from surveys.errors import DomainError
+from surveys.i18n import MsgId
 
 LANGUAGES = {"zh_CN": "简体中文", "en": "English"}
 
@@ -31,8 +32,8 @@ def init_app(app: Flask) -> None:
 
 
 def translate(message: str, params: dict | None = None) -> str:
-    """Translate a domain msgid; string params are translated too (they may be msgids)."""
-    params = {key: gettext(value) if isinstance(value, str) else value for key, value in (params or {}).items()}
+    """Translate a domain msgid; params marked with ``N_`` are translated too, data never is."""
+    params = {key: gettext(value) if isinstance(value, MsgId) else value for key, value in (params or {}).items()}
     return gettext(message, **params) if params else gettext(message)
 
 

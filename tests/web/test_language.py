@@ -148,6 +148,19 @@ def test_a_refused_status_change_translates_its_parameters(client, login, make_c
     assert "当前为" not in text
 
 
+def test_names_typed_by_organisers_are_never_translated_even_when_they_match_a_message(client, login, make_campaign):
+    """make_campaign's round is named 外部评议, which is also a catalog entry ("External evaluation")."""
+    round_ = make_campaign().rounds[0]
+    assert round_.name == "外部评议"
+    login(Role.ORGANISER)
+    switch_language(client, "en", "/admin/")
+
+    text = page_text(client.post(f"/admin/rounds/{round_.id}/close"))
+
+    assert "Round “外部评议”" in text
+    assert "External evaluation" not in text
+
+
 @pytest.mark.parametrize(
     "target",
     ["//evil.example", "//evil.example/admin/", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", ""],
