@@ -1,0 +1,285 @@
+"""Scoring pages: run the scoring, stored runs and their breakdown, rules, vetoes, sheets.
+
+Stored runs hold unsuppressed figures (``save_run``); these pages hide every group or item
+figure over fewer ballots than the run's own suppression threshold before showing it.
+Runs are addressed as ``?run=<id>`` under their campaign, so every route takes only ids
+that exist for any campaign (the latest run is the default, and "no run yet" is a page).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from evalsite.auth import ORGANISERS, role_required
+from evalsite.database import get_session
+from evalsite.forms import choices
+from evalsite.forms_scoring import RevokeForm, RulesForm, SheetForm, VetoForm, bands_text, parse_bands
+from evalsite.i18n import error_text, translate
+from evalsite.views.admin import actor, bp, query_int
+from surveys.db import claim_write_lock
+from surveys.errors import DomainError, NotFound
+from surveys.i18n import N_
+from surveys.models import Campaign, Component, ComponentKind, ScoringRun, Target, Veto
+from surveys.scoring import reasons, rules, sheets, vetoes
+from surveys.scoring.compare import compare_runs
+from surveys.scoring.run import latest_run, load_rules, save_run, score_campaign
+from surveys.services.lookup import get
+
+#: Group and item figures a page hides below the suppression threshold (``results._group``).
+HIDDEN_FIGURES = ("score", "raw_score", "mean", "sd", "mean_ci95", "positive", "valid", "satisfaction")
+
+
+@bp.get("/campaigns/<int:campaign_id>/scoring")
+@role_required(*ORGANISERS)
+def scoring(campaign_id: int):
+    """The latest stored run's ranking and integrity figures, and the rules, vetoes and sheets."""
+    return _scoring_page(campaign_id)
+
+
+@bp.post("/campaigns/<int:campaign_id>/scoring/run")
+@role_required(*ORGANISERS)
+def run_scoring(campaign_id: int):
+    """Score the campaign from one snapshot and store the run; refused while a round is open."""
+    db = get_session()
+    db.rollback()  # end the request's read so the scoring can begin its own snapshot
+    result = score_campaign(db, campaign_id)
+    db.rollback()  # end the snapshot; the write starts as a writer (SQLite)
+    claim_write_lock(db)
+    run = save_run(db, result, **actor())
+    db.commit()
+    flash(_("计分完成，已保存为第 %(id)d 次计分", id=run.id))
+    return redirect(url_for("admin.scoring_run", campaign_id=campaign_id, run=run.id))
+
+
+@bp.post("/campaigns/<int:campaign_id>/scoring/rules")
+@role_required(*ORGANISERS)
+def save_scoring_rules(campaign_id: int):
+    """Save the grade bands, top-N / bottom-N and anonymity rules; they apply from the next run."""
+    db = get_session()
+    form = RulesForm()
+    if not form.validate_on_submit():
+        return _scoring_page(campaign_id, rules_form=form)
+    fields = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
+    fields["grade_bands"] = parse_bands(form.grade_bands.data)
+    rules.save_rules(db, get(db, Campaign, campaign_id).id, fields, **actor())
+    db.commit()
+    flash(_("计分规则已保存，下次计分时生效"))
+    return redirect(url_for("admin.scoring", campaign_id=campaign_id))
+
+
+@bp.post("/campaigns/<int:campaign_id>/vetoes")
+@role_required(*ORGANISERS)
+def record_veto(campaign_id: int):
+    """Record a veto (一票否决) against a target, with its reason."""
+    db = get_session()
+    form = _veto_form(db, get(db, Campaign, campaign_id), VetoForm())
+    if not form.validate_on_submit():
+        return _scoring_page(campaign_id, veto_form=form)
+    vetoes.record_veto(db, campaign_id, form.target_id.data, form.reason.data, **actor())
+    db.commit()
+    flash(_("已记录一票否决，下次计分时生效"))
+    return redirect(url_for("admin.scoring", campaign_id=campaign_id))
+
+
+@bp.post("/campaigns/<int:campaign_id>/vetoes/revoke")
+@role_required(*ORGANISERS)
+def revoke_veto(campaign_id: int):
+    """Withdraw a veto recorded in error; the audit log keeps it."""
+    db = get_session()
+    campaign = get(db, Campaign, campaign_id)
+    form = RevokeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    veto = db.get(Veto, form.veto_id.data)
+    if veto is None or veto.campaign_id != campaign.id:
+        raise NotFound(N_("一票否决记录不存在"))
+    vetoes.revoke_veto(db, veto.id, **actor())
+    db.commit()
+    flash(_("已撤销一票否决，下次计分时生效"))
+    return redirect(url_for("admin.scoring", campaign_id=campaign_id))
+
+
+@bp.post("/components/<int:component_id>/scores")
+@role_required(*ORGANISERS)
+def upload_scores(component_id: int):
+    """Replace an imported component's scores with a sheet: every row, or — if any is bad — none."""
+    db = get_session()
+    component = get(db, Component, component_id)
+    form = SheetForm()
+    if not form.validate_on_submit():
+        return _scoring_page(component.campaign_id, sheet_form=(component.id, form))
+    upload = form.file.data
+    try:
+        result = sheets.import_score_sheet(
+            db, component.id, upload.filename or "", upload.read(), max_score=form.max_score.data, **actor()
+        )
+    except DomainError as rejected:
+        db.rollback()
+        problems = [(p.line, translate(p.reason, p.params)) for p in getattr(rejected, "problems", [])]
+        refusal = (component_id, error_text(rejected), problems)
+        return _scoring_page(component.campaign_id, sheet_form=(component_id, form), sheet_refusal=refusal)
+    db.commit()
+    flash(_("已导入 %(n)d 个评议对象的得分", n=result.scores))
+    return redirect(url_for("admin.scoring", campaign_id=component.campaign_id))
+
+
+@bp.get("/campaigns/<int:campaign_id>/runs")
+@role_required(*ORGANISERS)
+def scoring_run(campaign_id: int):
+    """One stored run (``?run=<id>``, else the latest): digest, configuration, ranking, changes."""
+    db = get_session()
+    campaign = get(db, Campaign, campaign_id)
+    run = _run(db, campaign.id)
+    previous = _previous(db, run) if run else None
+    return render_template(
+        "admin/scoring_run.html",
+        campaign=campaign,
+        run=run,
+        view=_shown(run.result) if run else None,
+        runs=list(db.scalars(select(ScoringRun).where(ScoringRun.campaign_id == campaign.id).order_by(ScoringRun.id))),
+        previous=previous,
+        comparison=compare_runs(previous.result, run.result) if previous else None,
+        target_ids=dict(db.execute(select(Target.code, Target.id).where(Target.campaign_id == campaign.id)).all()),
+        field_labels=FIELD_LABELS,
+        **_helpers(),
+    )
+
+
+@bp.get("/campaigns/<int:campaign_id>/runs/targets/<int:target_id>")
+@role_required(*ORGANISERS)
+def scoring_target(campaign_id: int, target_id: int):
+    """A target's breakdown in a stored run: component → group → item, with weights and n."""
+    db = get_session()
+    campaign = get(db, Campaign, campaign_id)
+    target = get(db, Target, target_id)
+    if target.campaign_id != campaign.id:
+        raise NotFound(N_("评议对象不属于该评议活动"))
+    run = _run(db, campaign.id)
+    shown = _shown(run.result) if run else None
+    entry = next((t for t in shown["targets"] if t["code"] == target.code), None) if shown else None
+    return render_template(
+        "admin/scoring_target.html", campaign=campaign, target=target, run=run, entry=entry, view=shown, **_helpers()
+    )
+
+
+def _run(db, campaign_id: int) -> ScoringRun | None:
+    """The run asked for with ``?run=``, which must belong to the campaign, else the latest."""
+    run_id = query_int("run")
+    if run_id is None:
+        return latest_run(db, campaign_id)
+    run = db.get(ScoringRun, run_id)
+    if run is None or run.campaign_id != campaign_id:
+        raise NotFound(N_("对象不存在"))
+    return run
+
+
+def _previous(db, run: ScoringRun) -> ScoringRun | None:
+    stmt = (
+        select(ScoringRun)
+        .where(ScoringRun.campaign_id == run.campaign_id, ScoringRun.id < run.id)
+        .order_by(ScoringRun.id.desc())
+        .limit(1)
+    )
+    return db.scalar(stmt)
+
+
+def _scoring_page(campaign_id: int, *, rules_form=None, veto_form=None, sheet_form=None, sheet_refusal=None):
+    """The scoring page; 400 when it shows a refused form."""
+    db = get_session()
+    campaign = get(db, Campaign, campaign_id)
+    run = latest_run(db, campaign.id)
+    if rules_form is None:
+        current = asdict(load_rules(db, campaign.id))
+        current["grade_bands"] = bands_text(current["grade_bands"])
+        rules_form = RulesForm(formdata=None, **current)
+    imported = [c for c in campaign.components if c.kind is ComponentKind.IMPORTED]
+    sheet_forms = {c.id: SheetForm(formdata=None) for c in imported}
+    if sheet_form is not None:
+        sheet_forms[sheet_form[0]] = sheet_form[1]
+    is_refused = any(f is not None for f in (veto_form, sheet_refusal)) or rules_form.errors or sheet_form
+    html = render_template(
+        "admin/scoring.html",
+        campaign=campaign,
+        run=run,
+        view=_shown(run.result) if run else None,
+        rules_form=rules_form,
+        veto_form=veto_form or _veto_form(db, campaign, VetoForm(formdata=None)),
+        vetoes=vetoes.list_vetoes(db, campaign.id),
+        imported=imported,
+        sheet_forms=sheet_forms,
+        sheet_refusal=sheet_refusal,
+        template_header="、".join(sheets.TEMPLATE_HEADER),
+        **_helpers(),
+    )
+    return html, 400 if is_refused else 200
+
+
+def _veto_form(db, campaign: Campaign, form: VetoForm) -> VetoForm:
+    stmt = select(Target.id, Target.code, Target.name).where(Target.campaign_id == campaign.id).order_by(Target.code)
+    form.target_id.choices = choices([(tid, f"{code} {name}") for tid, code, name in db.execute(stmt)])
+    return form
+
+
+def _shown(result: dict) -> dict:
+    """A stored result as a page may show it: group, item and level figures over fewer
+    ballots than the run's threshold replaced by None, the group marked ``suppressed``."""
+    below = result["config"]["rules"]["suppress_below"]
+    targets = []
+    for target in result["targets"]:
+        components = []
+        for component in target["components"]:
+            if "groups" in component:
+                groups = [_group_shown(g, below) for g in component["groups"]]
+                answered = sum(g["n"] for g in component["groups"])
+                is_hidden = answered < below and any(lv["count"] for lv in component.get("levels", []))
+                levels = [{**lv, "count": None if is_hidden else lv["count"]} for lv in component.get("levels", [])]
+                component = {**component, "groups": groups, "levels": levels}
+            components.append(component)
+        targets.append({**target, "components": components})
+    return {**result, "targets": targets, "suppress_below": below}
+
+
+def _group_shown(group: dict, below: int) -> dict:
+    if not 0 < group["n"] < below:
+        return {**group, "suppressed": False}
+    hidden = {key: None for key in HIDDEN_FIGURES}
+    items = [{**item, "n": None, "mean": None} for item in group.get("items", [])]
+    return {**group, **hidden, "mean_ci95": None, "satisfaction_ci95": None, "items": items, "suppressed": True}
+
+
+def reason_text(reason: dict | None) -> str:
+    """A stored reason (code, facts, Chinese text) in the page's language."""
+    if not reason:
+        return ""
+    message = reasons.TEXTS.get(reason["code"])
+    if message is None:
+        return reason.get("text", "")
+    return translate(message, {k: v for k, v in reason.items() if k not in ("code", "text")})
+
+
+FIELD_LABELS = {
+    "status": N_("状态"),
+    "total": N_("总分"),
+    "grade": N_("等次"),
+    "rank": N_("名次"),
+    "category_rank": N_("类别内名次"),
+    "flags": N_("标记"),
+}
+STATUS_LABELS = {"ranked": N_("已排名"), "vetoed": N_("一票否决"), "insufficient": N_("数据不足")}
+FLAG_LABELS = {
+    "top": N_("十佳"),
+    "bottom": N_("末位"),
+    "below_minimum": N_("票数未达最低要求，未计入"),
+    "trim_fallback": N_("票数不足以去掉最高最低分，改用平均值"),
+    "shrunk": N_("已向总体均值收缩"),
+    "suppressed": N_("票数过少，不显示"),
+    "low_trust": N_("含开放式轮次的票"),
+}
+
+
+def _helpers() -> dict:
+    return {"reason_text": reason_text, "status_labels": STATUS_LABELS, "flag_labels": FLAG_LABELS}
