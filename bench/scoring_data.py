@@ -24,6 +24,7 @@ CAST_FROM = date(2026, 3, 2)
 DAYS = 30
 CHUNK = 20_000  #: ballots per loading batch (200,000 rating rows)
 
+
 def _admin():
     from surveys.db import make_engine
 
@@ -226,5 +227,3 @@ def close_round(fixture: Fixture) -> None:
 
 
 # --- the measurements (each in a child process) ---------------------------------------------
-
-
