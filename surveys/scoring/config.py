@@ -126,26 +126,34 @@ def _component(c: ComponentConfig) -> dict:
         out["round"] = {
             "name": r.name,
             "status": r.status,
-            "aggregation": r.aggregation,
-            "trim_k": r.trim_k,
-            "is_strict": r.is_strict,
-            "levels": [
-                {"label": lv.label, "points": lv.points, "is_positive": lv.is_positive, "is_excluded": lv.is_excluded}
-                for lv in r.levels
-            ],
-            "items": [{"code": it.code, "text": it.text, "weight": it.weight} for it in r.items],
-            "groups": [
-                {
-                    "name": g.name,
-                    "weight": g.weight,
-                    "min_ballots": g.min_ballots,
-                    "is_required": g.is_required,
-                    "is_public": g.is_public,
-                }
-                for g in r.groups
-            ],
+            **round_settings(r.aggregation, r.trim_k, r.is_strict, r.levels, r.items, r.groups),
         }
     return out
+
+
+def round_settings(aggregation: str, trim_k: int, is_strict: bool, levels, items, groups) -> dict:
+    """A round's scoring settings as plain data: what is frozen when it opens, and what a
+    scoring run records. Takes models or config objects alike (same attribute names)."""
+    return {
+        "aggregation": aggregation,
+        "trim_k": trim_k,
+        "is_strict": is_strict,
+        "levels": [
+            {"label": lv.label, "points": lv.points, "is_positive": lv.is_positive, "is_excluded": lv.is_excluded}
+            for lv in levels
+        ],
+        "items": [{"code": it.code, "text": it.text, "weight": it.weight} for it in items],
+        "groups": [
+            {
+                "name": g.name,
+                "weight": g.weight,
+                "min_ballots": g.min_ballots,
+                "is_required": g.is_required,
+                "is_public": g.is_public,
+            }
+            for g in groups
+        ],
+    }
 
 
 def _rules(rules: Rules) -> dict:

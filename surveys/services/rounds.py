@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from surveys.errors import Conflict, DomainError
 from surveys.i18n import N_
 from surveys.models import Aggregation, Campaign, CodeBatch, Questionnaire, RaterGroup, Round, RoundKind, RoundStatus
+from surveys.scoring.config import round_settings
 from surveys.services import audit
 from surveys.services.lookup import get
 from surveys.services.sealing import seal_round
@@ -245,26 +246,14 @@ def configuration_problems(round_: Round) -> list[str]:
 def snapshot(round_: Round) -> dict:
     """The configuration scoring will use, as plain data."""
     questionnaire = round_.questionnaire
-    return {
-        "aggregation": round_.aggregation.value,
-        "trim_k": round_.trim_k,
-        "is_strict": round_.is_strict,
-        "levels": [
-            {"label": lv.label, "points": lv.points, "is_positive": lv.is_positive, "is_excluded": lv.is_excluded}
-            for lv in questionnaire.levels
-        ],
-        "items": [{"code": it.code, "text": it.text, "weight": it.weight} for it in questionnaire.items],
-        "groups": [
-            {
-                "name": g.name,
-                "weight": g.weight,
-                "min_ballots": g.min_ballots,
-                "is_required": g.is_required,
-                "is_public": g.is_public,
-            }
-            for g in round_.groups
-        ],
-    }
+    return round_settings(
+        round_.aggregation.value,
+        round_.trim_k,
+        round_.is_strict,
+        questionnaire.levels,
+        questionnaire.items,
+        round_.groups,
+    )
 
 
 def status_label(status: RoundStatus) -> str:
