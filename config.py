@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-DEFAULT_SECRET = "dev-only-secret-change-me"  # noqa: S105 - the known value production refuses
+DEFAULT_SECRET = "dev-only-secret-change-me"  # noqa: S105 - the known value production refuses  # nosec B105
 DEFAULT_CODE_KEY = "dev-only-code-key"
 DEFAULT_LOOKUP_KEY = "dev-only-lookup-key"
 
@@ -30,13 +30,24 @@ def from_environment(environ: os._Environ | dict = os.environ) -> dict:
         "TERMINAL_CODE_MINUTES": int(environ.get("EVALSITE_TERMINAL_CODE_MINUTES", 30)),
         "PUBLIC_BASE_URL": environ.get("EVALSITE_PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         "RATELIMIT_STORAGE_URI": environ.get("EVALSITE_RATELIMIT_STORAGE", "memory://"),
+        # Reverse proxies in front of the app that append to X-Forwarded-For (nginx: 1).
+        "PROXY_HOPS": int(environ.get("EVALSITE_PROXY_HOPS", 0)),
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "evalsite" / "translations"),
         "MAX_CONTENT_LENGTH": int(environ.get("EVALSITE_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)),
+        # One file attached to a rectification report; a request may carry several (above).
+        "ATTACHMENT_MAX_BYTES": int(environ.get("EVALSITE_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)),
+        # The calendar that deadlines (整改期限) are kept in: "today" and "overdue" follow it.
+        "TIMEZONE": environ.get("EVALSITE_TIMEZONE", "Asia/Shanghai"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",
+        # A signed-in session ends this long after login however busy, or after the idle time.
         "PERMANENT_SESSION_LIFETIME": int(environ.get("EVALSITE_SESSION_SECONDS", 8 * 3600)),
+        "SESSION_IDLE_SECONDS": int(environ.get("EVALSITE_SESSION_IDLE_SECONDS", 30 * 60)),
+        # Failed sign-ins before a username or a client address is locked (evalsite.throttle).
+        "LOGIN_FAILURES_PER_USERNAME": environ.get("EVALSITE_LOGIN_FAILURES_PER_USERNAME", "5 per 15 minutes"),
+        "LOGIN_FAILURES_PER_ADDRESS": environ.get("EVALSITE_LOGIN_FAILURES_PER_ADDRESS", "20 per 15 minutes"),
         # A form left open longer than the token's life fails with a clear message (see errors).
         "WTF_CSRF_TIME_LIMIT": int(environ.get("EVALSITE_CSRF_SECONDS", 8 * 3600)),
     }

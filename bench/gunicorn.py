@@ -5,7 +5,7 @@ from __future__ import annotations
 import http.client
 import os
 import socket
-import subprocess
+import subprocess  # nosec B404  # starts our own gunicorn with fixed arguments
 import sys
 import time
 from pathlib import Path
@@ -36,7 +36,7 @@ class Gunicorn:
             "--no-control-socket",
             "--timeout", "60",
         ]  # fmt: skip
-        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments  # nosec B603
             command, cwd=ROOT, env=os.environ | env, stdout=self._log, stderr=subprocess.STDOUT
         )
         self._wait_ready()

@@ -7,6 +7,7 @@ not timed.
 
 from __future__ import annotations
 
+import os
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -14,7 +15,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import text
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
-PG_DATABASE = "evalsite_bench_scoring"
+#: One database per run, so two runs at once (several engineers share a server) never drop each other's.
+PG_DATABASE = f"evalsite_bench_scoring_{os.getpid()}"
 SCALES = {"baoji": (189, 10_000), "province": (1_000, 1_000_000)}
 ITEMS = 10
 GROUPS = (("服务对象", 0.5), ("企业代表", 0.3), ("特邀监督员", 0.2))
@@ -155,6 +157,8 @@ def load_ballots(fixture: Fixture, count: int, seed: int) -> None:
     levels = np.array(fixture.levels + [fixture.unknown_level])
     with engine.begin() as conn:
         driver = conn.connection.driver_connection
+        if is_postgres:  # generated rows are consistent: skip the per-row foreign-key triggers
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
         for start in range(0, count, CHUNK):
             n = min(CHUNK, count - start)
             ids = sorted(str(uuid.uuid4()) for _ in range(n))  # key order: B-tree appends, not splits

@@ -1,4 +1,4 @@
-"""Submissions per second through the real rating path, against a floor measured in the same run.
+"""Submissions per second through the real submit path, against a floor measured in the same run.
 
     .venv/bin/python -m bench.submit [--db sqlite|postgres] [--seconds 10] [--clients 16]
 
@@ -6,42 +6,40 @@ Both apps run under gunicorn with the same settings (2 sync workers, ``--no-cont
 on 127.0.0.1, against the same kind of database, prepared fresh with the Alembic schema, one
 campaign with an open round and enough codes (``issue_batch``) for both apps.
 
-- real: what a phone does after scanning a slip. ``GET /r`` (session cookie and CSRF token
-  from the page), then ``POST /r/submit`` with a fresh code and every item of every target
-  answered plus one suggestion; success is the 302 to ``/r/thanks``. Through the whole app:
-  CSRF, rate limiter, ORM, the form checks, the ratings and comment rows.
 - floor: ``bench/floor_app.py``, a minimal Flask app that only redeems a code (conditional
   UPDATE on its digest) and inserts one row, with the bare driver.
+- submit (the target's figure): ``POST /r/submit`` with a fresh code and every item of every
+  target answered plus one suggestion; success is the 302 to ``/r/thanks``. Through the whole
+  app: CSRF, session cookie, rate limiter, the form checks, the ballot, ratings and comment
+  rows. Each client opens its session with one ``GET /r`` (cookie and CSRF token), then
+  submits ballot after ballot with them; the server checks them on every POST as it would a
+  fresh phone's.
+- visit (for comparison, same floor): what a phone does after the QR, all of it per ballot:
+  ``GET /r``, ``POST /r`` with the code (the rating form), ``POST /r/submit``.
 
-Both servers are started and warmed up first; then the two apps take turns in slices of
-about two seconds until each has been measured ``--seconds``, so a change in whatever else
-the machine is doing hits both alike. Only successful submissions count, and only those that
-begin and end inside a measured slice. Target: real/floor >= 0.5. The load generator runs on
-the same machine: its CPU share and the machine's load average are printed with the rates.
+Both servers are started and warmed up first; then the apps take turns in slices of about
+two seconds until each has been measured ``--seconds``, so a change in whatever else the
+machine is doing hits all alike. Only successful submissions count, and only those that
+begin and end inside a measured slice. Target: submit/floor >= 0.5. The load generator runs
+on the same machine: its CPU share and the machine's load average are printed with the rates.
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
-import re
 import secrets
 import shutil
-import statistics
 import tempfile
-import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from urllib.parse import urlencode
 
 from sqlalchemy import text
 
-from bench.gunicorn import HOST, WORKERS, Gunicorn
+from bench.gunicorn import WORKERS, Gunicorn
+from bench.submit_load import Phase, floor_submission, report, run_load, submit_ballot, visit
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 PG_DATABASE = "evalsite_bench"
@@ -50,8 +48,6 @@ CODES_PER_SECOND = 2_500
 WARMUP_SECONDS = 2.0  #: per app, after it answers its first request; not counted
 SLICE_SECONDS = 2.0  #: the apps take turns in measured slices of about this length
 LEAD_IN_SECONDS = 0.3  #: at the start of each slice, not counted (clients ramp up)
-TIMEOUT = 30.0  # per HTTP request; bounds how long a stuck run can last
-_CSRF = re.compile(rb'name="csrf_token" value="([^"]+)"')
 NOW = datetime(2026, 3, 1, 9, 0, 0)
 
 
@@ -73,23 +69,23 @@ class Fixture:
     floor_codes: list[str] = field(default_factory=list)  #: canonical
 
 
-def create_postgres_database() -> str:
+def create_postgres_database(name: str = PG_DATABASE) -> str:
     from surveys.db import make_engine
 
     admin = make_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{PG_DATABASE}"'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    return f"{PG_SERVER}/{PG_DATABASE}"
+    return f"{PG_SERVER}/{name}"
 
 
-def drop_postgres_database() -> None:
+def drop_postgres_database(name: str = PG_DATABASE) -> None:
     from surveys.db import make_engine
 
     admin = make_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
 
 
@@ -166,133 +162,6 @@ def prepare(url: str, floor_database: str, codes_per_phase: int) -> Fixture:
     return fixture
 
 
-# --- the load -------------------------------------------------------------------------------
-
-
-def real_submission(port: int, code: str, answers: dict[str, str]) -> str:
-    """One rater: open the entry page, then submit a full ballot. Returns "ok" or what failed."""
-    conn = http.client.HTTPConnection(HOST, port, timeout=TIMEOUT)
-    try:
-        conn.request("GET", "/r")
-        response = conn.getresponse()
-        page = response.read()
-        cookie = (response.getheader("Set-Cookie") or "").split(";", 1)[0]
-        token = _CSRF.search(page)
-        if response.status != 200 or not cookie or not token:
-            return f"GET /r {response.status}"
-    finally:
-        conn.close()
-    body = urlencode({"csrf_token": token.group(1).decode(), "code": code, **answers})
-    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
-    return post(port, "/r/submit", body, headers, "/r/thanks")
-
-
-def floor_submission(port: int, code: str, _answers: dict[str, str]) -> str:
-    body = urlencode({"code": code})
-    return post(port, "/redeem", body, {"Content-Type": "application/x-www-form-urlencoded"}, "/thanks")
-
-
-def post(port: int, path: str, body: str, headers: dict[str, str], thanks: str) -> str:
-    conn = http.client.HTTPConnection(HOST, port, timeout=TIMEOUT)
-    try:
-        conn.request("POST", path, body, headers)
-        response = conn.getresponse()
-        response.read()
-        if response.status == 302 and (response.getheader("Location") or "").endswith(thanks):
-            return "ok"
-        return f"POST {path} {response.status}"
-    finally:
-        conn.close()
-
-
-@dataclass
-class Phase:
-    """One app under load: its server, its submit function and codes, and what was counted."""
-
-    name: str
-    submit: Callable[[int, str, dict[str, str]], str]
-    codes: Iterator[str]
-    server: Gunicorn
-    seconds: float = 0.0
-    outcomes: Counter = field(default_factory=Counter)
-    latencies: list[float] = field(default_factory=list)
-    client_cpu: float = 0.0  #: CPU seconds the load generator used while measuring
-    server_cpu: float = 0.0  #: CPU seconds the app's gunicorn workers used while measuring
-    ran_out: bool = False
-
-    @property
-    def ok(self) -> int:
-        return self.outcomes["ok"]
-
-    @property
-    def rate(self) -> float:
-        return self.ok / self.seconds if self.seconds else 0.0
-
-    @property
-    def cpu_per_submission(self) -> float:
-        """Worker CPU seconds per successful submission (the database server's are not included)."""
-        return self.server_cpu / self.ok if self.ok else float("nan")
-
-
-def run_load(phase: Phase, answers: dict[str, str], clients: int, lead_in: float, seconds: float, *, count: bool):
-    """``clients`` threads submit back to back for ``lead_in`` + ``seconds``; with ``count``,
-    the submissions that end inside the last ``seconds`` are added to ``phase``, with the CPU
-    time its gunicorn workers and this load generator used meanwhile."""
-    lock = threading.Lock()
-    window_start = time.monotonic() + lead_in
-    window_end = window_start + seconds
-
-    def next_code() -> str | None:
-        with lock:
-            code = next(phase.codes, None)
-        if code is None:
-            phase.ran_out = True
-        return code
-
-    def client() -> None:
-        while time.monotonic() < window_end and (code := next_code()) is not None:
-            begun = time.monotonic()
-            try:
-                outcome = phase.submit(phase.server.port, code, answers)
-            except OSError as error:
-                outcome = type(error).__name__
-            finished = time.monotonic()
-            if count and window_start <= finished <= window_end:
-                with lock:
-                    phase.outcomes[outcome] += 1
-                    if outcome == "ok":
-                        phase.latencies.append(finished - begun)
-
-    threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    time.sleep(max(0.0, window_start - time.monotonic()))
-    cpu_start, server_cpu_start = time.process_time(), phase.server.cpu_seconds()
-    time.sleep(max(0.0, window_end - time.monotonic()))
-    if count:
-        phase.client_cpu += time.process_time() - cpu_start
-        phase.server_cpu += phase.server.cpu_seconds() - server_cpu_start
-        phase.seconds += seconds
-    for thread in threads:
-        thread.join(timeout=TIMEOUT + 5)
-
-
-def report(phase: Phase) -> None:
-    lat = sorted(phase.latencies) or [0.0]
-    p95 = lat[min(len(lat) - 1, int(len(lat) * 0.95))]
-    print(
-        f"{phase.name:<6} {phase.rate:8.1f} submissions/s   {phase.ok:6d} ok in {phase.seconds:.0f} s   "
-        f"worker CPU {phase.cpu_per_submission * 1000:6.2f} ms/submission   "
-        f"latency p50 {statistics.median(lat) * 1000:5.0f} ms  p95 {p95 * 1000:5.0f} ms   "
-        f"load generator {phase.client_cpu / max(phase.seconds, 1e-9):4.0%} of a core"
-    )
-    failed = {k: v for k, v in phase.outcomes.items() if k != "ok"}
-    if failed:
-        print(f"       not counted: {failed}")
-    if phase.ran_out:
-        print("       ran out of codes: this rate is a lower bound, raise --codes")
-
-
 # --- main -----------------------------------------------------------------------------------
 
 
@@ -343,8 +212,10 @@ def main() -> None:
         servers.append(Gunicorn("bench.floor_app:app", floor_env, folder / "floor.log"))
         servers.append(Gunicorn("wsgi:app", real_env, folder / "real.log"))
         floor = Phase("floor", floor_submission, iter(fixture.floor_codes), servers[0])
-        real = Phase("real", real_submission, iter(fixture.real_codes), servers[1])
-        phases = (floor, real)
+        real_codes = iter(fixture.real_codes)  # the two real phases never run at the same time
+        real = Phase("submit", submit_ballot, real_codes, servers[1])
+        whole = Phase("visit", visit, real_codes, servers[1])
+        phases = (floor, real, whole)
 
         load_before = os.getloadavg()[0]
         for phase in phases:  # both apps fully booted and warm before anything counts
@@ -358,9 +229,10 @@ def main() -> None:
             report(phase)
             if not phase.ok:
                 print(f"gunicorn log:\n{phase.server.log_tail()}")
-        ratio = real.rate / floor.rate if floor.rate else float("nan")
-        cpu_ratio = floor.cpu_per_submission / real.cpu_per_submission
-        print(f"ratio real/floor {ratio:8.2f}   (target >= 0.50)   by worker CPU per submission {cpu_ratio:.2f}")
+        for phase, target in ((real, "   (target >= 0.50)"), (whole, "")):
+            ratio = phase.rate / floor.rate if floor.rate else float("nan")
+            cpu_ratio = floor.cpu_per_submission / phase.cpu_per_submission
+            print(f"ratio {phase.name}/floor {ratio:6.2f}{target}   by worker CPU per submission {cpu_ratio:.2f}")
     finally:
         for server in servers:
             server.stop()

@@ -26,8 +26,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     config.check(app.config)
 
-    from evalsite import auth, cli, database, errors, i18n, limits, security
-    from evalsite.views import admin, api, home, public
+    from evalsite import auth, cli, database, deployment, errors, i18n, limits, security
+    from evalsite.views import account, admin, api, home, ledger, public, public_results, publishing, reports, results
 
     database.init_app(app)
     security.init_app(app)
@@ -36,8 +36,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     auth.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    deployment.init_app(app)
     app.register_blueprint(home.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(results.bp)
+    app.register_blueprint(reports.bp)
+    app.register_blueprint(publishing.bp)
+    app.register_blueprint(public_results.bp)
+    app.register_blueprint(ledger.bp)
+    app.register_blueprint(account.bp)
     return app

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, current_user, login_required, logout_user
 
+from evalsite import login_session, throttle
 from evalsite.database import get_session, utcnow
 from evalsite.forms import LoginForm
 from surveys.models import Role, User
@@ -23,17 +25,30 @@ login_manager.login_message = _l("请先登录")
 #: Roles that configure campaigns. Admins can do everything organisers can.
 ORGANISERS = (Role.ADMIN, Role.ORGANISER)
 READERS = (Role.ADMIN, Role.ORGANISER, Role.LEADER)
+#: The one answer to every refused sign-in: unknown name, wrong password, disabled or locked.
+FAILED = _l("用户名或密码错误，或尝试次数过多已暂时锁定，请稍后再试。")
 
 
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
+    throttle.init_app(app)
+    login_session.init_app(app)
     app.register_blueprint(bp)
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> LoginUser | None:
-    user = get_session().get(User, int(user_id)) if user_id.isdigit() else None
-    return LoginUser(user) if user is not None and user.is_active else None
+def _load_user(session_id: str) -> LoginUser | None:
+    """The signed-in user, unless the account was disabled or its password changed since."""
+    user_id, _sep, fingerprint = session_id.partition(":")
+    user = get_session().get(User, int(user_id)) if user_id.isdigit() and len(user_id) < 10 else None
+    if user is None or not user.is_active or fingerprint != password_fingerprint(user):
+        return None
+    return LoginUser(user)
+
+
+def password_fingerprint(user: User) -> str:
+    """Changes whenever the password does, so a reset ends the sessions opened with the old one."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
 class LoginUser:
@@ -48,10 +63,12 @@ class LoginUser:
         self.role = user.role
         self.unit_id = user.unit_id
         self.is_active = user.is_active
+        self.must_change_password = user.must_change_password
         self.name = user.display_name or user.username
+        self._session_id = f"{user.id}:{password_fingerprint(user)}"
 
     def get_id(self) -> str:
-        return str(self.id)
+        return self._session_id
 
 
 def role_required(*roles: Role):
@@ -88,23 +105,31 @@ def is_safe_next(target: str | None) -> bool:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """Show the login form and sign a user in."""
+    """Show the login form and sign a user in; failures are throttled per name and address."""
     form = LoginForm()
     if form.validate_on_submit():
         session = get_session()
-        user = users.authenticate(session, form.username.data, form.password.data, now=utcnow())
+        username, address = form.username.data, get_remote_address()
+        is_locked = throttle.current().is_locked(username, address)
+        user = users.authenticate(session, username, form.password.data, now=utcnow(), is_throttled=is_locked)
         session.commit()
-        if user is not None:
-            login_user(LoginUser(user))
-            target = request.args.get("next")
-            return redirect(target if is_safe_next(target) else url_for("home.index"))
-        flash(_("用户名或密码错误"), "error")
-        return render_template("auth/login.html", form=form), 401
+        if user is None:
+            if not is_locked:
+                throttle.current().record_failure(username, address)
+            flash(str(FAILED), "error")
+            return render_template("auth/login.html", form=form), 401
+        throttle.current().record_success(username)
+        login_session.start(LoginUser(user))
+        if user.must_change_password:
+            return redirect(url_for("account.change_password"))
+        target = request.args.get("next")
+        return redirect(target if is_safe_next(target) else url_for("home.index"))
     return render_template("auth/login.html", form=form)
 
 
 @bp.post("/logout")
 def logout():
-    """Sign out."""
+    """Sign out and forget everything the session held."""
     logout_user()
+    login_session.clear()
     return redirect(url_for("auth.login"))

@@ -1,4 +1,4 @@
-"""``flask --app wsgi`` commands: database upgrade, users, demo data."""
+"""``flask --app wsgi`` commands: database upgrade, users, demo data (and, registered here, codes, scoring, backups)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
@@ -21,10 +22,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def init_app(app: Flask) -> None:
+    from evalsite.cli_audit import verify_audit
+    from evalsite.cli_backup import backup, restore
     from evalsite.cli_codes import issue_codes
     from evalsite.cli_scoring import export_ballots, score
 
-    for cmd in (init_db, create_user, seed_demo, issue_codes, score, export_ballots):
+    for cmd in (init_db, create_user, seed_demo, issue_codes, score, export_ballots, backup, restore, verify_audit):
         app.cli.add_command(cmd)
 
 
@@ -33,6 +36,11 @@ def alembic_config(url: str) -> AlembicConfig:
     cfg.set_main_option("script_location", str(ROOT / "migrations"))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
+
+
+def migration_scripts() -> ScriptDirectory:
+    """This code's Alembic migrations (what a database's revision is compared with)."""
+    return ScriptDirectory.from_config(alembic_config("sqlite://"))
 
 
 def upgrade_database(url: str) -> None:
@@ -85,13 +93,15 @@ def create_user(username: str, role: str, password: str, unit_name: str | None, 
 @click.option("--seed", type=int, default=2026, show_default=True, help="Random seed: same seed, same demo.")
 @click.option("--force", is_flag=True, help="Seed even if the database already has campaigns.")
 @click.option("--ballots", type=click.IntRange(0, 1_000_000), default=0, help="Also cast this many synthetic ballots.")
-def seed_demo(seed: int, force: bool, ballots: int) -> None:
+@click.option("--history", is_flag=True, help="Also build last year's campaign, rated, closed and scored.")
+def seed_demo(seed: int, force: bool, ballots: int, history: bool) -> None:
     """Create a demo campaign modelled on Baoji's 万名群众评议百名科长, with a login per role.
 
     ``--ballots N`` casts N synthetic ballots through the real casting service into the
-    open round, so the demo has results to score and show.
+    open round, so the demo has turnout to show. ``--history`` adds last year's campaign,
+    rated, closed and scored, as this one's predecessor: rankings, charts and trends to read.
     """
-    from surveys import demo, demo_ballots
+    from surveys import demo, demo_ballots, demo_history
 
     with _session() as session:
         if demo.has_data(session) and not force:
@@ -109,3 +119,10 @@ def seed_demo(seed: int, force: bool, ballots: int) -> None:
                 for step in demo_ballots.cast(session, planned, keys, now=utcnow()):
                     bar.update(step)
             click.echo(f"已投入 {len(planned)} 张演示评议票。")
+        if history:
+            current = demo.newest_campaign(session)
+            steps = demo_history.seed_last_year(session, current, code_keys(), seed=seed, now=utcnow())
+            with click.progressbar(length=demo_history.BALLOTS + 1, label="上一年度评议与计分") as bar:
+                for step in steps:
+                    bar.update(step)
+            click.echo("已生成上一年度评议活动及其计分结果。")

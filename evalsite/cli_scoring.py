@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from evalsite.database import utcnow
 from evalsite.i18n import error_text
 from evalsite.output_file import OutputFile
+from surveys.cells import spreadsheet_safe
 from surveys.db import claim_write_lock
 from surveys.errors import DomainError, NotFound
 from surveys.scoring.ballot_export import HEADER, ballot_rows
@@ -91,7 +92,7 @@ def export_ballots(round_id: int, csv_path: Path) -> None:
         writer.writerow(HEADER)
         ratings, ballots, last = 0, 0, None
         for row in rows:
-            writer.writerow(row)
+            writer.writerow([spreadsheet_safe(value) for value in row])
             ratings += 1
             if row[0] != last:
                 ballots, last = ballots + 1, row[0]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
@@ -33,3 +34,8 @@ def _close_session(_exc: BaseException | None) -> None:
 def utcnow() -> datetime:
     """Naive UTC, as stored in the database."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def local_today() -> date:
+    """Today in the configured time zone (``TIMEZONE``): the calendar deadlines are kept in."""
+    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()

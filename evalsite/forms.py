@@ -17,7 +17,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
 
 from surveys.scales import PRESETS
 
@@ -129,7 +129,7 @@ class ComponentForm(FlaskForm):
 class UserForm(FlaskForm):
     username = StringField(_l("用户名"), validators=[DataRequired(), Length(max=64)])
     display_name = StringField(_l("姓名"), validators=[Optional(), Length(max=100)])
-    password = PasswordField(_l("初始密码"), validators=[DataRequired(), Length(max=200)])
+    password = PasswordField(_l("初始密码（至少 10 个字符）"), validators=[DataRequired(), Length(max=200)])
     role = SelectField(
         _l("角色"),
         choices=choices(
@@ -142,3 +142,15 @@ class UserForm(FlaskForm):
         ),
     )
     unit_id = SelectField(_l("所属单位（单位联络员）"), coerce=int, validators=[Optional()])
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(_l("当前密码"), validators=[DataRequired(), Length(max=200)])
+    new = PasswordField(_l("新密码（至少 10 个字符）"), validators=[DataRequired(), Length(max=200)])
+    confirm = PasswordField(
+        _l("再次输入新密码"), validators=[DataRequired(), EqualTo("new", message=_l("两次输入的新密码不一致"))]
+    )
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField(_l("临时密码（留空则自动生成）"), validators=[Optional(), Length(max=200)])

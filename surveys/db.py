@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, create_engine, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -40,7 +41,46 @@ def make_engine(url: str, **kwargs) -> Engine:
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _ping_after_idle(engine)
+    return engine
+
+
+#: A pooled server connection idle longer than this is pinged before it is handed out.
+PING_AFTER_IDLE = 1.0  # seconds
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """Pessimistic disconnect handling, without a round trip on every checkout.
+
+    SQLAlchemy's ``pool_pre_ping`` sends ``SELECT 1`` before every checkout, i.e. once per
+    request: on a busy server most of a ballot's round trips to PostgreSQL besides its own
+    statements. What the ping guards against is a connection that died while it sat in the
+    pool (server restarted, idle connection cut by a firewall or pgbouncer). So only a
+    connection idle for more than `PING_AFTER_IDLE` is pinged, the way SQLAlchemy's pre-ping
+    does it (a dead one is replaced, the caller never sees it). One checked in moments ago
+    by the same worker is used at once; if the server went away in those moments, the
+    statement fails as it would mid-request, and SQLAlchemy invalidates the whole pool so
+    the worker's next request reconnects (tests/integration/test_reconnect.py).
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(_dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, record):
+        if record is not None:
+            record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, record, _proxy):
+        if time.monotonic() - record.info.get("idle_since", 0.0) <= PING_AFTER_IDLE:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise exc.DisconnectionError("pooled connection is gone") from error  # the pool reconnects
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -58,7 +98,7 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        conn.connection.driver_connection.execute(f"BEGIN {mode}")  # bare: it starts every write
 
 
 def claim_write_lock(session: Session) -> None:

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from surveys.demo_ledger import seed_ledger
 from surveys.errors import Conflict
 from surveys.models import Campaign, Role, Round, Target, TargetKind, Unit
 from surveys.services import audit, campaigns, organisation, questionnaires, rounds, users
@@ -90,6 +91,11 @@ def has_data(session: Session) -> bool:
     return session.scalar(select(Campaign.id).limit(1)) is not None
 
 
+def newest_campaign(session: Session) -> Campaign:
+    """The campaign created last (the one ``seed`` just built)."""
+    return session.scalars(select(Campaign).order_by(Campaign.id.desc()).limit(1)).one()
+
+
 def seed(session: Session, *, seed: int, now: datetime) -> list[DemoLogin]:
     """Build the demo campaign of ``now``'s year and a login per role; flush, never commit.
 
@@ -98,7 +104,7 @@ def seed(session: Session, *, seed: int, now: datetime) -> list[DemoLogin]:
     Units that already exist (by name) are reused. A login whose username is already
     taken is left as it is and not returned, so the list may be shorter than four.
     """
-    rng = random.Random(seed)  # noqa: S311 -- demo data is meant to be reproducible, not secret
+    rng = random.Random(seed)  # noqa: S311 -- demo data is meant to be reproducible, not secret  # nosec B311
     kw = {"now": now, "actor_id": None}
     year = now.year
     campaign = campaigns.save_campaign(
@@ -149,6 +155,7 @@ def seed(session: Session, *, seed: int, now: datetime) -> list[DemoLogin]:
             session, campaign.id, {"name": round_.name, "kind": "round", "round_id": round_.id, "weight": weight}, **kw
         )
     rounds.open_round(session, external.id, **kw)
+    seed_ledger(session, campaign, units, now=now)
     officer_unit = next(u for u in units if u.name == OFFICER_UNIT)
     return _create_logins(session, seed, officer_unit, now)
 
@@ -209,10 +216,11 @@ def _day(now: datetime, offset: int) -> date:
 
 def _create_logins(session: Session, seed: int, unit: Unit, now: datetime) -> list[DemoLogin]:
     # A stream of its own, so passwords stay put when the name lists change.
-    rng = random.Random(f"{seed}-logins")  # noqa: S311 -- demo passwords are printed for the user anyway
+    rng = random.Random(f"{seed}-logins")  # noqa: S311 -- demo passwords are printed for the user anyway  # nosec B311
     logins = []
     for role, username, display_name in LOGINS:
-        password = f"demo-{role.value.replace('_', '-')}-{rng.randrange(10000):04d}"
+        # Never the username inside: the password rule refuses that (surveys.passwords).
+        password = f"demo-{role.value[:3]}-{rng.randrange(10**6):06d}"
         try:
             users.create_user(
                 session,

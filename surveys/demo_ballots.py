@@ -7,7 +7,7 @@ poorly, internal raters are a little harsher, and some answers are 不了解.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -40,14 +40,20 @@ class PlannedBallot:
     comments: dict[int, str]
 
 
-def plan(session: Session, count: int, keys: CodeKeys, *, seed: int, now: datetime) -> list[PlannedBallot]:
-    """Issue codes (one batch per rater group and unit) for the open rounds and draw answers.
+def plan(
+    session: Session, count: int, keys: CodeKeys, *, seed: int, now: datetime, round_ids: Collection[int] | None = None
+) -> list[PlannedBallot]:
+    """Issue codes (one batch per rater group and unit) for the open rounds (or those of
+    ``round_ids``) and draw answers.
 
     Each code rates the section chiefs of one unit, as a citizen who visited that department
     would. Flushes the batches; the caller commits before casting.
     """
-    rng = random.Random(seed)  # noqa: S311 - demo data, reproducible by design
-    open_rounds = list(session.scalars(select(Round).where(Round.status == RoundStatus.OPEN).order_by(Round.id)))
+    rng = random.Random(seed)  # noqa: S311 - demo data, reproducible by design  # nosec B311
+    stmt = select(Round).where(Round.status == RoundStatus.OPEN).order_by(Round.id)
+    if round_ids is not None:
+        stmt = stmt.where(Round.id.in_(list(round_ids)))
+    open_rounds = list(session.scalars(stmt))
     if not open_rounds or count <= 0:
         return []
     planned = []

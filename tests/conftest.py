@@ -3,13 +3,20 @@ its client, and factories that build campaigns through the services."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 
 import pytest
+import redis
+from alembic import command
 from sqlalchemy import text
 
 from evalsite import create_app
+from evalsite.cli import alembic_config
 from surveys.db import Base, make_engine, make_session_factory
 from surveys.models import Role, Unit
 from surveys.services import campaigns, organisation, questionnaires, rounds, users
@@ -17,30 +24,45 @@ from surveys.services import campaigns, organisation, questionnaires, rounds, us
 #: Set to a PostgreSQL server URL (without database name) to run the suite on PostgreSQL,
 #: e.g. postgresql+psycopg://postgres@127.0.0.1:5432
 PG_SERVER = os.environ.get("EVALSITE_TEST_POSTGRES")
+#: The Redis database the shared rate-limit tests count in (shared by every run on the machine).
+REDIS_URI = "redis://127.0.0.1:6379/15"
 NOW = datetime(2026, 3, 1, 9, 0, 0)
 PASSWORD = "secret-pass-123"
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
+@contextmanager
+def scratch_database(label: str, sqlite_path) -> Iterator[str]:
+    """A URL for an empty database of the kind under test: the SQLite file ``sqlite_path``, or
+    the PostgreSQL database ``evalsite_<label>_<pid>``, created now and dropped afterwards."""
     if not PG_SERVER:
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        yield f"sqlite:///{sqlite_path}"
         return
-    name = f"evalsite_test_{os.getpid()}"
+    name = f"evalsite_{label}_{os.getpid()}"
     admin = make_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    drop = text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(drop)
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield f"{PG_SERVER}/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield f"{PG_SERVER}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(drop)
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    with scratch_database("test", tmp_path_factory.mktemp("db") / "test.db") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def engine(database_url):
     engine = make_engine(database_url)
     Base.metadata.create_all(engine)
+    # create_all builds the newest schema: say so, as `flask init-db` would (the health check reads it).
+    command.stamp(alembic_config(database_url), "head")
     yield engine
     engine.dispose()
 
@@ -75,6 +97,21 @@ def app(database_url, engine, clean_db):
     )
     yield app
     app.extensions["evalsite.engine"].dispose()
+
+
+@pytest.fixture
+def make_app(database_url, engine, clean_db):
+    """Build apps like the `app` fixture, with ``changes`` to its configuration."""
+    built = []
+
+    def make(**changes):
+        config = {"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False}
+        built.append(create_app(config | changes))
+        return built[-1]
+
+    yield make
+    for app in built:
+        app.extensions["evalsite.engine"].dispose()
 
 
 @pytest.fixture
@@ -158,3 +195,24 @@ def make_campaign(session):
         return campaign
 
     return make
+
+
+@pytest.fixture
+def redis_store():
+    """The Redis database the shared counters live in; it must be up (no silent fallback)."""
+    store = redis.Redis.from_url(REDIS_URI)
+    assert store.ping()
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def redis_client_address(redis_store):
+    """A client address of this test run alone, so that runs sharing the Redis database
+    (other checkouts, parallel CI jobs) never add to each other's counts; its counters are
+    deleted afterwards, and nobody else's."""
+    address = str(ipaddress.IPv4Address("10.0.0.0") + secrets.randbelow(2**24))
+    yield address
+    mine = [key for key in redis_store.scan_iter("LIMITS*") if f"/{address}/".encode() in key]
+    if mine:
+        redis_store.delete(*mine)

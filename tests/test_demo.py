@@ -176,14 +176,26 @@ def test_flask_seed_demo_prints_a_login_per_role_and_will_not_seed_twice(app, ru
     assert result.exit_code == 0, result.output
     for role in Role:
         assert f"  {role.value} " in result.output
-    assert "demo-admin-" in result.output
+    assert "demo-adm-" in result.output
 
     assert again.exit_code == 0, again.output
     assert "已有评议活动" in again.output
-    assert "demo-admin-" not in again.output
+    assert "demo-adm-" not in again.output
 
 
 def test_the_demo_module_does_not_import_flask():
     code = "import sys, surveys.demo; assert 'flask' not in sys.modules, 'flask imported'"
     # Fixed arguments, no shell: nothing untrusted reaches the subprocess.
     subprocess.run([sys.executable, "-c", code], check=True)  # noqa: S603
+
+
+def test_the_demo_ledger_has_a_problem_at_each_stage_and_a_red_and_black_list(session):
+    from surveys.models import Problem
+    from surveys.services import ledger
+
+    demo.seed(session, seed=2026, now=NOW)
+    stages = {p.title: (p.unit.name, p.state.value) for p in session.scalars(select(Problem))}
+    assert sorted(state for _unit, state in stages.values()) == ["closed", "open", "reopened", "reported"]
+    assert {unit for unit, _state in stages.values()} >= {demo.OFFICER_UNIT}
+    red, black = ledger.honour_lists(session, _campaign(session).id)
+    assert [p.state.value for p in red] == ["closed"] and [p.state.value for p in black] == ["reopened"]

@@ -1,19 +1,39 @@
 """SQLAlchemy models, one module per aggregate; import from here."""
 
 from surveys.db import Base
-from surveys.models.audit import AuditEntry
+from surveys.models.audit import AuditChainHead, AuditEntry, AuditLogIsAppendOnly
 from surveys.models.ballots import Ballot, Comment, Rating
 from surveys.models.campaign import Campaign, Category, Component, ComponentKind
 from surveys.models.codes import BatchScope, Code, CodeBatch, CodeStatus, Terminal
 from surveys.models.organisation import Target, TargetKind, Unit
+from surveys.models.problems import (
+    Attachment,
+    Honour,
+    Problem,
+    ProblemSource,
+    ProblemState,
+    ProblemStep,
+    StepKind,
+    Verdict,
+)
 from surveys.models.questionnaire import Item, Level, Questionnaire
 from surveys.models.round import Aggregation, RaterGroup, Round, RoundKind, RoundStatus
-from surveys.models.scoring import ImportedScore, RankScope, ScoringRules, ScoringRun, Veto
+from surveys.models.scoring import ImportedScore, PublicPage, RankScope, RunState, ScoringRules, ScoringRun, Veto
 from surveys.models.user import Role, User
 
 __all__ = [
+    "Attachment",
+    "Honour",
+    "Problem",
+    "ProblemSource",
+    "ProblemState",
+    "ProblemStep",
+    "StepKind",
+    "Verdict",
     "Aggregation",
+    "AuditChainHead",
     "AuditEntry",
+    "AuditLogIsAppendOnly",
     "Ballot",
     "Base",
     "BatchScope",
@@ -28,12 +48,14 @@ __all__ = [
     "ImportedScore",
     "Item",
     "Level",
+    "PublicPage",
     "Questionnaire",
     "RankScope",
     "RaterGroup",
     "Rating",
     "Role",
     "Round",
+    "RunState",
     "RoundKind",
     "RoundStatus",
     "ScoringRules",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveys.db import Base, new_uuid
@@ -16,10 +16,13 @@ from surveys.db import Base, new_uuid
 
 class Ballot(Base):
     __tablename__ = "ballots"
-    __table_args__ = {"sqlite_with_rowid": False}
+    #: A round's ballots in id order. Declared unique (it is: id is the key) so that SQLite
+    #: knows each index entry is one ballot and groups a round's ratings per ballot while
+    #: reading them, without sorting them first (see surveys.scoring.queries).
+    __table_args__ = (Index("ix_ballots_round_id_id", "round_id", "id", unique=True), {"sqlite_with_rowid": False})
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)
-    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
     group_id: Mapped[int] = mapped_column(ForeignKey("rater_groups.id", ondelete="RESTRICT"))
     cast_on: Mapped[date]
     #: Cast through an open (poster) round without a code: counted apart and labelled.

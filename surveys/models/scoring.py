@@ -5,8 +5,8 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from surveys.db import Base
 from surveys.models.types import enum_column
@@ -97,10 +97,57 @@ class ImportedScore(Base):
     target = relationship("Target")
 
 
+class RunState(enum.Enum):
+    """Where a stored run is on its way to the public (``surveys.services.publishing``)."""
+
+    DRAFT = "draft"  #: stored, may be superseded by a new run
+    FROZEN = "frozen"  #: frozen by an organiser, awaiting a leader's sign-off
+    SIGNED = "signed"  #: signed off by a leader, ready to publish
+    PUBLISHED = "published"  #: shown on the public results page; one per campaign
+    WITHDRAWN = "withdrawn"  #: was published, taken down with a reason; kept for the record
+
+    def can_move_to(self, other: RunState) -> bool:
+        """Draft → frozen → signed → published → withdrawn, and nothing else."""
+        return (self, other) in {
+            (RunState.DRAFT, RunState.FROZEN),
+            (RunState.FROZEN, RunState.SIGNED),
+            (RunState.SIGNED, RunState.PUBLISHED),
+            (RunState.PUBLISHED, RunState.WITHDRAWN),
+        }
+
+
+#: What a frozen run keeps for ever: changing any of these after freezing raises.
+FROZEN_FIELDS = ("campaign_id", "digest", "config", "result", "created_at", "created_by")
+
+
 class ScoringRun(Base):
     """A stored scoring run: the configuration it used, its input digest and its result."""
 
     __tablename__ = "scoring_runs"
+    __table_args__ = (
+        CheckConstraint(
+            "(state = 'draft' AND NOT is_frozen) OR (state <> 'draft' AND is_frozen)", name="frozen_matches_state"
+        ),
+        CheckConstraint("state = 'draft' OR (frozen_at IS NOT NULL)", name="frozen_has_time"),
+        CheckConstraint(
+            "state NOT IN ('signed', 'published', 'withdrawn') OR signed_at IS NOT NULL", name="signed_has_time"
+        ),
+        CheckConstraint(
+            "state NOT IN ('published', 'withdrawn') OR published_at IS NOT NULL", name="published_has_time"
+        ),
+        CheckConstraint(
+            "state <> 'withdrawn' OR (withdrawn_at IS NOT NULL AND withdrawal_reason <> '')",
+            name="withdrawn_has_reason",
+        ),
+        #: At most one published run per campaign, whatever races the services lose.
+        Index(
+            "uq_scoring_runs_one_published",
+            "campaign_id",
+            unique=True,
+            sqlite_where=text("state = 'published'"),
+            postgresql_where=text("state = 'published'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
@@ -112,5 +159,41 @@ class ScoringRun(Base):
     result: Mapped[dict] = mapped_column(JSON)
     #: Frozen by an organiser for sign-off and publishing; a frozen run is never changed.
     is_frozen: Mapped[bool] = mapped_column(default=False)
+    state: Mapped[RunState] = mapped_column(enum_column(RunState, "run_state"), default=RunState.DRAFT)
+    frozen_at: Mapped[datetime | None]
+    frozen_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: The leader's sign-off (签发).
+    signed_at: Mapped[datetime | None]
+    signed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    published_at: Mapped[datetime | None]
+    published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    withdrawal_reason: Mapped[str] = mapped_column(String(300), default="")
+
+    campaign = relationship("Campaign")
+
+    @validates(*FROZEN_FIELDS)
+    def _keep_frozen(self, key: str, value):
+        """A frozen run is never changed: what was signed is what is shown."""
+        if self.is_frozen:
+            raise ValueError(f"scoring run {self.id} is frozen; its {key} cannot change")
+        return value
+
+
+class PublicPage(Base):
+    """The public results address of a campaign: an unguessable token, kept across republishing.
+
+    Made when a campaign's first run is published, so a link printed in a newspaper keeps
+    working for the next published run, and campaign ids cannot be walked from outside.
+    """
+
+    __tablename__ = "public_pages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), unique=True)
+    #: URL-safe random text (128 bits); the address is ``/results/<token>``.
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime]
 
     campaign = relationship("Campaign")

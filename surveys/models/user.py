@@ -31,6 +31,10 @@ class User(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
+    #: Set when an admin resets the password: the user must choose a new one before anything else.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    #: Part of the login session's id: changing the password ends every other session.
+    password_changed_at: Mapped[datetime | None]
 
     unit = relationship("Unit")
 

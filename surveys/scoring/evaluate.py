@@ -66,6 +66,10 @@ def _score_target(config: CampaignConfig, inputs: Inputs, target: TargetInfo, pr
     if vetoes:
         status = TargetStatus.VETOED
         reasons = tuple(Reason("vetoed", {"reason": text}) for text in vetoes) + reasons
+    elif total is not None and 0 < ballots < config.rules.suppress_below:
+        # Its total is over too few ballots to be shown, and a rank would give it away.
+        status = TargetStatus.INSUFFICIENT
+        reasons = (Reason("too_few_to_rank", {"min": config.rules.suppress_below}), *reasons)
     else:
         status = TargetStatus.INSUFFICIENT if total is None else TargetStatus.RANKED
     total_2dp = ranking.round2(total) if total is not None else None

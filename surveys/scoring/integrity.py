@@ -33,10 +33,19 @@ def round_integrity(
             .order_by(CodeBatch.id)
         )
     )
+    # codes per batch, status and day of use: one pass gives both the counts and the bursts
     codes: dict[int, dict[str, int]] = defaultdict(lambda: {s.value: 0 for s in CodeStatus})
-    stmt = select(Code.batch_id, Code.status, func.count()).where(Code.round_id == round_.id)
-    for batch_id, status, n in session.execute(stmt.group_by(Code.batch_id, Code.status)):
-        codes[batch_id][status.value] = int(n)
+    bursts = []
+    stmt = (
+        select(Code.batch_id, Code.status, Code.used_on, func.count())
+        .where(Code.round_id == round_.id)
+        .group_by(Code.batch_id, Code.status, Code.used_on)
+    )
+    for batch_id, status, used_on, n in session.execute(stmt).all():
+        codes[batch_id][status.value] += int(n)
+        if status is CodeStatus.USED and n > burst_per_day:
+            bursts.append({"batch": batch_id, "day": used_on.isoformat() if used_on else None, "used": int(n)})
+    bursts.sort(key=lambda b: (b["batch"], b["day"] or ""))
     ballots: dict[int, list[int]] = defaultdict(lambda: [0, 0])  # coded, low trust
     stmt = select(Ballot.group_id, Ballot.is_low_trust, func.count()).where(Ballot.round_id == round_.id)
     for group_id, is_low_trust, n in session.execute(stmt.group_by(Ballot.group_id, Ballot.is_low_trust)):
@@ -85,23 +94,10 @@ def round_integrity(
         "round": round_.name,
         "groups": group_rows,
         "batches": batch_rows,
-        "bursts": _bursts(session, round_.id, burst_per_day),
+        "bursts": bursts,
         "alarms": alarms,
     }
 
 
 def _pair(coded: int, totals: dict) -> dict:
     return {"ballots": coded, "codes_used": totals["used"]}
-
-
-def _bursts(session: Session, round_id: int, per_day: int) -> list[dict]:
-    stmt = (
-        select(Code.batch_id, Code.used_on, func.count())
-        .where(Code.round_id == round_id, Code.status == CodeStatus.USED)
-        .group_by(Code.batch_id, Code.used_on)
-        .having(func.count() > per_day)
-        .order_by(Code.batch_id, Code.used_on)
-    )
-    return [
-        {"batch": b, "day": day.isoformat() if day else None, "used": int(n)} for b, day, n in session.execute(stmt)
-    ]

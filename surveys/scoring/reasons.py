@@ -16,6 +16,7 @@ TEXTS = {
     "required_group_missing": N_("必需的评议主体“%(group)s”没有足够的有效票"),
     "strict_group_missing": N_("严格模式下评议主体“%(group)s”没有足够的有效票"),
     "no_group": N_("没有任何评议主体达到最低有效票数"),
+    "too_few_to_rank": N_("有效票少于 %(min)d 张，为保护匿名不排名"),
     "no_imported_score": N_("导入的评分表中没有该对象的得分"),
     "missing_component": N_("缺少评分组成“%(component)s”的得分"),
     "vetoed": N_("一票否决：%(reason)s"),

@@ -68,16 +68,21 @@ def _begin_snapshot(session: Session) -> None:
 
     SQLite (WAL) gives a read transaction one snapshot from its first read. PostgreSQL
     needs REPEATABLE READ for that, and the level can only be chosen before the
-    transaction's first statement.
+    transaction's first statement; JIT compilation is switched off for the transaction.
     """
     if session.get_bind().dialect.name != "postgresql":
         return
     if not session.in_transaction():
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        return
-    level = session.execute(text("SHOW transaction_isolation")).scalar_one()
-    if level not in ("repeatable read", "serializable"):
-        raise RuntimeError("score_campaign needs a session without a transaction begun (it reads at REPEATABLE READ)")
+    else:
+        level = session.execute(text("SHOW transaction_isolation")).scalar_one()
+        if level not in ("repeatable read", "serializable"):
+            raise RuntimeError(
+                "score_campaign needs a session without a transaction begun (it reads at REPEATABLE READ)"
+            )
+    # The per-round statement has some 60 conditional counts: JIT-compiling them takes
+    # seconds (measured 6.7 s of 11 s at 200,000 ballots) and gains less than it costs.
+    session.execute(text("SET LOCAL jit = off"))
 
 
 def load_rules(session: Session, campaign_id: int) -> Rules:

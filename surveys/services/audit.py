@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from surveys import audit_chain
 from surveys.models import AuditEntry
 
 
@@ -21,7 +22,7 @@ def record(
     summary: str = "",
     **detail: Any,
 ) -> AuditEntry:
-    """Append one entry; ``obj`` (a model instance) names what was acted on."""
+    """Append one entry to the hash chain; ``obj`` (a model instance) names what was acted on."""
     if obj is not None:
         session.flush()  # so a new object has its id
     entry = AuditEntry(
@@ -33,9 +34,7 @@ def record(
         summary=summary[:300],
         detail=detail,
     )
-    session.add(entry)
-    session.flush()
-    return entry
+    return audit_chain.append(session, entry)
 
 
 def apply_changes(obj: Any, values: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -9,28 +9,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from surveys import codes
-from surveys.db import claim_write_lock, new_uuid
+from surveys.db import claim_write_lock
 from surveys.errors import DomainError
 from surveys.i18n import N_
 from surveys.models import (
-    Ballot,
+    BatchScope,
     Code,
     CodeBatch,
     CodeStatus,
-    Comment,
     Item,
     Level,
-    RaterGroup,
-    Rating,
     Round,
     RoundStatus,
     Target,
 )
+from surveys.services import ballot_box, ballot_forms, tickets
 from surveys.services.issuing import CodeKeys, covered_target_ids
+from surveys.services.tickets import Ticket
 
 MAX_COMMENT = 500
 FORM_MISMATCH = N_("提交的内容与评议表不符，请重新打开评议页面。")
@@ -58,23 +57,6 @@ class BallotInvalid(DomainError):
 
 
 @dataclass(frozen=True)
-class Ticket:
-    """What the rating form shows for a code, looked up without writing anything."""
-
-    code: str
-    round: Round
-    group: RaterGroup
-    targets: list[Target]
-    items: list[Item]
-    levels: list[Level]
-    is_low_trust: bool = False
-
-    @property
-    def has_unknown_level(self) -> bool:
-        return any(level.is_excluded for level in self.levels)
-
-
-@dataclass(frozen=True)
 class Grant:
     """What a code (or a poster) lets its holder rate, as plain ids: all casting needs."""
 
@@ -98,30 +80,47 @@ def open_poster(session: Session, round_id: int, target_id: int) -> Ticket:
     return _ticket(session, _poster_grant(session, round_id, target_id))
 
 
+#: A code with its batch and round, for the checks of `_grant` (built once).
+_CODE = (
+    select(
+        Code.status,
+        Code.expires_at,
+        Code.group_id,
+        CodeBatch.id.label("batch_id"),
+        CodeBatch.batch_key,
+        CodeBatch.scope,
+        CodeBatch.target_id,
+        CodeBatch.unit_id,
+        Round.campaign_id,
+        Round.status.label("round_status"),
+    )
+    .join(CodeBatch, CodeBatch.id == Code.batch_id)
+    .join(Round, Round.id == Code.round_id)
+    .where(Code.digest == bindparam("code_digest"))
+)
+
+
 def _grant(session: Session, code_text: str, keys: CodeKeys, *, now: datetime) -> Grant:
     code = codes.check_format(code_text)
-    row = session.execute(
-        select(
-            Code.status,
-            Code.expires_at,
-            Code.group_id,
-            CodeBatch.scope,
-            CodeBatch.target_id,
-            CodeBatch.unit_id,
-            Round.id,
-            Round.status,
-            Round.campaign_id,
-            Round.questionnaire_id,
-        )
-        .join(CodeBatch, CodeBatch.id == Code.batch_id)
-        .join(Round, Round.id == Code.round_id)
-        .where(Code.digest == codes.digest(keys.lookup, code))
-    ).one_or_none()
+    row = session.connection().execute(_CODE, {"code_digest": codes.digest(keys.lookup, code)}).one_or_none()
     if row is None or row.status is not CodeStatus.UNUSED or (row.expires_at is not None and row.expires_at <= now):
         raise CodeRejected()
-    _ensure_open(row[7])
+    _ensure_open(row.round_status)
+    form = ballot_forms.batch_form(session, row.batch_id, row.batch_key)  # the round is open: fixed
     targets = covered_target_ids(session, row.campaign_id, row.scope, row.target_id, row.unit_id)
-    return _with_form(session, code, row[6], row.group_id, targets, row.questionnaire_id, is_low_trust=False)
+    return _from_form(code, form, targets)
+
+
+def _from_form(code: str, form: ballot_forms.BatchForm, target_ids) -> Grant:
+    return Grant(
+        code,
+        form.round_id,
+        form.group_id,
+        frozenset(target_ids),
+        form.item_ids,
+        form.level_ids,
+        form.has_unknown_level,
+    )
 
 
 def _poster_grant(session: Session, round_id: int, target_id: int) -> Grant:
@@ -152,17 +151,8 @@ def _with_form(session, code, round_id, group_id, target_ids, questionnaire_id, 
 
 
 def _ticket(session: Session, grant: Grant) -> Ticket:
-    round_ = session.get(Round, grant.round_id)
-    targets = session.scalars(select(Target).where(Target.id.in_(grant.target_ids)).order_by(Target.code))
-    questionnaire = round_.questionnaire
-    return Ticket(
-        grant.code,
-        round_,
-        session.get(RaterGroup, grant.group_id),
-        list(targets),
-        list(questionnaire.items),
-        list(questionnaire.levels),
-        grant.is_low_trust,
+    return tickets.describe(
+        session, grant.code, grant.round_id, grant.group_id, grant.target_ids, is_low_trust=grant.is_low_trust
     )
 
 
@@ -173,28 +163,27 @@ def cast_ballot(
 
     One transaction: the code is marked used only if it is still unused, unexpired, of an
     open round, and exactly one row changes; then the ballot, its ratings and comments are
-    inserted. Any refusal raises before the view commits, so nothing is written.
+    inserted. Any refusal raises before the view commits, so nothing is written (the caller
+    rolls back: answers that do not fit the form are found after the conditional UPDATE).
+
+    The hot path is a handful of statements on the bare driver (`ballot_box`): the UPDATE
+    returns the code's batch, whose fixed form comes from `ballot_forms` (read once per
+    process), and only the targets a unit- or campaign-wide batch covers are read again,
+    since they may change while the round is open.
     """
-    codes.check_format(code_text)  # a mistyped code is refused before it takes the write lock
+    code = codes.check_format(code_text)  # a mistyped code is refused before it takes the write lock
     claim_write_lock(session)
-    grant = _grant(session, code_text, keys, now=now)
-    rows = _ratings(grant, answers)
-    texts = _comments(grant, comments)
-    open_rounds = select(Round.id).where(Round.status == RoundStatus.OPEN)
-    result = session.execute(
-        update(Code)
-        .where(
-            Code.digest == codes.digest(keys.lookup, grant.code),
-            Code.status == CodeStatus.UNUSED,
-            Code.round_id.in_(open_rounds),
-            or_(Code.expires_at.is_(None), Code.expires_at > now),
-        )
-        .values(status=CodeStatus.USED, used_on=now.date())
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    redeemed = ballot_box.redeem(session, codes.digest(keys.lookup, code), now=now)
+    if redeemed is None:
+        _grant(session, code, keys, now=now)  # raises the refusal that fits (closed round, used code...)
         raise CodeRejected()
-    _insert(session, grant, rows, texts, now=now)
+    form = ballot_forms.batch_form(session, redeemed.batch_id, redeemed.batch_key)
+    if form.scope is BatchScope.TARGET:
+        target_ids = (form.target_id,)
+    else:  # may change while the round is open: read in this transaction, never cached
+        target_ids = ballot_box.campaign_targets(session, form.campaign_id, form.unit_id)
+    grant = _from_form(code, form, target_ids)
+    _insert(session, grant, _ratings(grant, answers), _comments(grant, comments), now=now)
     return len(grant.target_ids)
 
 
@@ -247,22 +236,12 @@ def _comments(grant: Grant, comments: dict[int, str]) -> dict[int, str]:
 
 
 def _insert(session: Session, grant: Grant, rows, texts: dict[int, str], *, now: datetime) -> None:
-    """Insert the ballot and its rows with Core statements: nothing lingers in the session."""
-    ballot_id = new_uuid()
-    session.execute(
-        insert(Ballot).values(
-            id=ballot_id,
-            round_id=grant.round_id,
-            group_id=grant.group_id,
-            cast_on=now.date(),
-            is_low_trust=grant.is_low_trust,
-        )
+    ballot_box.drop_in(
+        session,
+        round_id=grant.round_id,
+        group_id=grant.group_id,
+        is_low_trust=grant.is_low_trust,
+        ratings=rows,
+        comments=texts,
+        today=now.date(),
     )
-    session.execute(
-        insert(Rating), [{"ballot_id": ballot_id, "target_id": t, "item_id": i, "level_id": lv} for t, i, lv in rows]
-    )
-    if texts:
-        session.execute(
-            insert(Comment),
-            [{"ballot_id": ballot_id, "round_id": grant.round_id, "target_id": t, "text": x} for t, x in texts.items()],
-        )

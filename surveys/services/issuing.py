@@ -27,7 +27,7 @@ from surveys.models import (
     Terminal,
     Unit,
 )
-from surveys.services import audit
+from surveys.services import audit, ballot_box
 from surveys.services.lookup import get
 
 MAX_BATCH = 100_000
@@ -161,10 +161,8 @@ def covered_target_ids(
     """The targets a code of this scope rates, in code order."""
     if scope is BatchScope.TARGET:
         return [target_id]
-    stmt = select(Target.id).where(Target.campaign_id == campaign_id).order_by(Target.code)
-    if scope is BatchScope.UNIT:
-        stmt = stmt.where(Target.unit_id == unit_id)
-    return list(session.scalars(stmt))
+    session.flush()  # the bare statement does not autoflush as the ORM would
+    return ballot_box.campaign_targets(session, campaign_id, unit_id if scope is BatchScope.UNIT else None)
 
 
 def void_batch(session: Session, batch_id: int, *, now: datetime, actor_id: int | None) -> int:

@@ -30,10 +30,10 @@ def seal_round(session: Session, round_id: int) -> None:
     params = {"round_id": round_id}
     for table, condition in _TABLES:
         session.execute(
-            text(f"CREATE TEMP TABLE sealed_{table} ON COMMIT DROP AS SELECT * FROM {table} WHERE {condition}"),  # noqa: S608 - fixed names
+            text(f"CREATE TEMP TABLE sealed_{table} ON COMMIT DROP AS SELECT * FROM {table} WHERE {condition}"),  # noqa: S608 - fixed names  # nosec B608
             params,
         )
     for table, condition in reversed(_TABLES):  # children first, for the foreign keys
-        session.execute(text(f"DELETE FROM {table} WHERE {condition}"), params)  # noqa: S608 - fixed names
+        session.execute(text(f"DELETE FROM {table} WHERE {condition}"), params)  # noqa: S608 - fixed names  # nosec B608
     for table, _condition in _TABLES:
-        session.execute(text(f"INSERT INTO {table} SELECT * FROM sealed_{table} ORDER BY random()"))  # noqa: S608
+        session.execute(text(f"INSERT INTO {table} SELECT * FROM sealed_{table} ORDER BY random()"))  # noqa: S608  # nosec B608  # fixed table names

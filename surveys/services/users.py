@@ -11,9 +11,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from surveys.errors import Conflict, DomainError, NotFound
 from surveys.i18n import N_
 from surveys.models import Role, Unit, User
+from surveys.passwords import check_password
 from surveys.services import audit
 
-MIN_PASSWORD_LENGTH = 8
+__all__ = ["authenticate", "change_own_password", "check_password", "create_user", "reset_password", "set_active"]
+
 #: Checked against when a username is unknown, so both paths take the same time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -33,7 +35,7 @@ def create_user(
     username = username.strip()
     if not username or len(username) > 64:
         raise DomainError(N_("用户名不能为空，且不超过 64 个字符"))
-    check_password(password)
+    check_password(password, username)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(N_("用户名 %(name)s 已存在"), name=username)
     if role is Role.UNIT_OFFICER:
@@ -48,6 +50,7 @@ def create_user(
         role=role,
         unit_id=unit_id,
         created_at=now,
+        password_changed_at=now,
     )
     session.add(user)
     audit.record(
@@ -63,27 +66,82 @@ def create_user(
     return user
 
 
-def check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(N_("密码至少需要 %(n)d 个字符"), n=MIN_PASSWORD_LENGTH)
-    if password.isdigit() or password.isalpha():
-        raise DomainError(N_("密码需同时包含字母和数字或符号"))
+def authenticate(
+    session: Session, username: str, password: str, *, now: datetime, is_throttled: bool = False
+) -> User | None:
+    """Return the active user with these credentials, or None; every attempt is audited.
 
-
-def authenticate(session: Session, username: str, password: str, *, now: datetime) -> User | None:
-    """Return the active user with these credentials, or None; every attempt is audited."""
+    The password is checked in every case, against a dummy hash when the name is unknown, so
+    the answer takes as long for an unknown name, a disabled account or a throttled one as
+    for a wrong password. Only the audit entry (admins only) says which it was.
+    """
     user = session.scalar(select(User).where(User.username == username.strip()))
     is_valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
-    if user is None or not is_valid or not user.is_active:
+    reason = _refusal(user, is_valid, is_throttled)
+    if reason:
         audit.record(
             session,
             "auth.login_failed",
             now=now,
             actor_id=user.id if user else None,
             summary=username[:64],
+            reason=reason,
         )
         return None
     audit.record(session, "auth.login", now=now, actor_id=user.id, obj=user, summary=user.username)
+    return user
+
+
+def _refusal(user: User | None, is_valid: bool, is_throttled: bool) -> str:
+    if user is None:
+        return "unknown_user"
+    if is_throttled:
+        return "throttled"
+    if not is_valid:
+        return "wrong_password"
+    if not user.is_active:
+        return "disabled"
+    return ""
+
+
+def reset_password(session: Session, user_id: int, password: str, *, now: datetime, actor_id: int | None) -> User:
+    """An admin sets a temporary password; the user must choose their own at the next login."""
+    user = get_user(session, user_id)
+    _set_password(user, password, now=now)
+    user.must_change_password = True
+    audit.record(session, "user.password_reset", now=now, actor_id=actor_id, obj=user, summary=user.username)
+    return user
+
+
+def change_own_password(session: Session, user_id: int, current: str, new: str, *, now: datetime) -> User:
+    """A user replaces their password, proving they know the current one."""
+    user = get_user(session, user_id)
+    if not check_password_hash(user.password_hash, current):
+        raise DomainError(N_("当前密码不正确"))
+    if new == current:
+        raise DomainError(N_("新密码不能与当前密码相同"))
+    _set_password(user, new, now=now)
+    user.must_change_password = False
+    audit.record(session, "user.password_change", now=now, actor_id=user.id, obj=user, summary=user.username)
+    return user
+
+
+def _set_password(user: User, password: str, *, now: datetime) -> None:
+    check_password(password, user.username)
+    user.password_hash = generate_password_hash(password)
+    user.password_changed_at = now
+
+
+def set_active(session: Session, user_id: int, is_active: bool, *, now: datetime, actor_id: int | None) -> User:
+    """Disable or enable an account. A disabled user is signed out at their next request;
+    nobody can disable their own account (an admin could lock everyone out)."""
+    user = get_user(session, user_id)
+    if not is_active and user.id == actor_id:
+        raise DomainError(N_("不能停用自己的账号"))
+    if user.is_active != is_active:
+        user.is_active = is_active
+        action = "user.enable" if is_active else "user.disable"
+        audit.record(session, action, now=now, actor_id=actor_id, obj=user, summary=user.username)
     return user
 
 

@@ -67,7 +67,11 @@ def browser_app(database_url, engine, clean_db):
 @pytest.fixture
 def live_server(browser_app) -> Iterator[str]:
     """The app on a free port of 127.0.0.1; yields its base URL."""
-    server = make_server(LOCAL_HOST, 0, browser_app, threaded=True)
+    yield from serve(browser_app)
+
+
+def serve(app) -> Iterator[str]:
+    server = make_server(LOCAL_HOST, 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     yield f"http://{LOCAL_HOST}:{server.server_port}"
@@ -84,8 +88,15 @@ class OfflinePhone:
         self.page = page
         self.blocked: list[str] = []
         self.errors: list[str] = []
+        #: Console reports of anything the Content-Security-Policy refused.
+        self.csp_violations: list[str] = []
         context.route("**/*", self._route)
         page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("console", self._console)
+
+    def _console(self, message) -> None:
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(message.text)
 
     def _route(self, route) -> None:
         url = route.request.url
@@ -117,3 +128,14 @@ def phone_without_script(playwright_driver, chromium) -> Iterator[OfflinePhone]:
         yield OfflinePhone(context, context.new_page())
     finally:
         context.close()
+
+
+@pytest.fixture
+def live_server_with_probe(browser_app) -> Iterator[str]:
+    """The live server with one extra page carrying an inline script, which the policy must refuse."""
+
+    @browser_app.get("/csp-probe")
+    def csp_probe():
+        return "<!doctype html><title>probe</title><script>window.injected = 1</script>"
+
+    yield from serve(browser_app)

@@ -148,6 +148,7 @@ def test_a_scanned_code_rates_each_target_once_on_a_phone(
     assert statuses == sorted([CodeStatus.USED.value, CodeStatus.UNUSED.value])
     assert phone.blocked == [], "the rating pages must not load anything from outside"
     assert phone.errors == []
+    assert phone.csp_violations == [], "the rating pages must work under the Content-Security-Policy"
 
 
 def test_a_mistyped_code_typed_by_hand_is_called_mistyped(browser_app, live_server, phone, session, make_campaign):

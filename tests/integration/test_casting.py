@@ -14,7 +14,7 @@ from sqlalchemy import event, func, select
 from surveys import codes
 from surveys.errors import DomainError
 from surveys.models import Ballot, Code, CodeStatus, Comment, Rating, Round, Target
-from surveys.services import issuing, organisation, questionnaires, rounds
+from surveys.services import ballot_box, issuing, organisation, questionnaires, rounds
 from surveys.services.casting import (
     BallotInvalid,
     CodeRejected,
@@ -176,6 +176,22 @@ def test_a_round_scope_code_rates_every_target_of_the_campaign(engine, session, 
 
     assert rated == len(campaign.targets) == 3
     assert counts(engine)["ratings"] == 3 * len(round_.questionnaire.items)
+
+
+def test_ratings_and_comments_beyond_one_statements_rows_are_all_written(
+    engine, session, campaign, round_, monkeypatch
+):
+    monkeypatch.setattr(ballot_box, "ROWS_PER_STATEMENT", 2)  # a ballot's rows then take several
+    (code,) = issue(session, round_)
+    comments = {t.id: f"意见{n}" for n, t in enumerate(campaign.targets)}
+
+    cast(session, code, answers_for(round_, campaign.targets, level=1), comments)
+    session.commit()
+
+    expected = {(t.id, i.id) for t in campaign.targets for i in round_.questionnaire.items}
+    assert set(session.execute(select(Rating.target_id, Rating.item_id)).tuples()) == expected
+    assert counts(engine)["ratings"] == len(expected) > 2
+    assert dict(session.execute(select(Comment.target_id, Comment.text)).tuples().all()) == comments
 
 
 def test_a_second_cast_with_the_same_code_is_refused_and_writes_nothing(engine, session, round_, target):

@@ -2,33 +2,20 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from alembic import command
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect
 
 from evalsite.cli import alembic_config, upgrade_database
 from surveys.db import Base, make_engine
-from tests.conftest import PG_SERVER
+from tests.conftest import scratch_database
 
 
 @pytest.fixture
 def url(tmp_path):
     """An empty database of the kind under test, dropped afterwards."""
-    if not PG_SERVER:
-        yield f"sqlite:///{tmp_path / 'migrated.db'}"
-        return
-    name = f"evalsite_migrate_{os.getpid()}"
-    admin = make_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    drop = text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    with admin.connect() as conn:
-        conn.execute(drop)
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield f"{PG_SERVER}/{name}"
-    with admin.connect() as conn:
-        conn.execute(drop)
-    admin.dispose()
+    with scratch_database("migrate", tmp_path / "migrated.db") as url:
+        yield url
 
 
 def test_upgrade_head_then_check_finds_no_drift(url):

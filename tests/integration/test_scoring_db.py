@@ -40,6 +40,19 @@ GOLDEN_INPUT_DIGEST = "36764dede85f5c8e39d7f67e2ae71bd0d217b74a658a63302db37ecc8
 GOLDEN_JSON_SHA256 = "818135f9c180e7114ceca0beb174d51abfe5dfa0002559dbd4f35f4cbd0b30c4"
 
 
+def round_fields(name: str, questionnaire_id: int, aggregation: str) -> dict:
+    """A March 2026 external round of the given aggregation (trimming one ballot each end)."""
+    return {
+        "name": name,
+        "kind": "external",
+        "questionnaire_id": questionnaire_id,
+        "opens_on": date(2026, 3, 1),
+        "closes_on": date(2026, 3, 31),
+        "aggregation": aggregation,
+        "trim_k": 1,
+    }
+
+
 def build_campaign(session, ballots=PAPER_BALLOTS, *, aggregation="trimmed", close=True) -> dict:
     """The paper campaign of tests/unit/test_scoring_rules.py, built through the services.
 
@@ -60,16 +73,7 @@ def build_campaign(session, ballots=PAPER_BALLOTS, *, aggregation="trimmed", clo
     q = questionnaires.create_questionnaire(session, campaign.id, "科长测评表", "five", with_unknown=True, **KW)
     q1 = questionnaires.save_item(session, q.id, "Q1", "服务态度", 1.0, **KW)
     q2 = questionnaires.save_item(session, q.id, "Q2", "办事效率", 2.0, **KW)
-    fields = {
-        "name": "外部评议",
-        "kind": "external",
-        "questionnaire_id": q.id,
-        "opens_on": date(2026, 3, 1),
-        "closes_on": date(2026, 3, 31),
-        "aggregation": aggregation,
-        "trim_k": 1,
-    }
-    round_ = rounds.save_round(session, campaign.id, fields, **KW)
+    round_ = rounds.save_round(session, campaign.id, round_fields("外部评议", q.id, aggregation), **KW)
     g1 = rounds.save_group(
         session, round_.id, {"name": "服务对象", "weight": 0.6, "min_ballots": 3, "is_required": True}, **KW
     )

@@ -7,6 +7,7 @@ items Q1 (weight 1) and Q2 (weight 2), so a ballot scores (p1 + 2·p2) / 3.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -296,7 +297,9 @@ def test_shrinkage_pulls_each_target_toward_the_mean_of_all_its_groups_ballots()
 
 
 def _round_case(round_: RoundConfig, tallies: dict[int, GroupTally]):
-    config = CampaignConfig("c", 2026, (ComponentConfig(41, "外部评议", "round", 1.0, round_),), Rules())
+    config = CampaignConfig(
+        "c", 2026, (ComponentConfig(41, "外部评议", "round", 1.0, round_),), Rules(suppress_below=3)
+    )
     inputs = Inputs((TargetInfo(1, "T", "甲", "c"),), {(31, 1, g): t for g, t in tallies.items()})
     return score(config, inputs).targets[0]
 
@@ -404,6 +407,24 @@ def test_a_vetoed_target_keeps_its_total_but_takes_no_rank_or_place():
     )  # fmt: skip
     assert out["V"].flags == [] and out["V"].reasons[0].text == "一票否决：受到党纪处分"
     assert [(out[c].rank, out[c].flags) for c in "AB"] == [(1, ["top"]), (2, ["bottom"])]
+
+
+def test_a_target_over_fewer_ballots_than_may_be_shown_takes_no_rank_and_leaves_no_gap():
+    """The paper campaign with the suppression threshold at 6 counted ballots: A2 (5), B1 (5)
+    and B3 (2, already insufficient) fall below it. A2 and B1 become insufficient with the
+    reason named — a rank would place a total nobody may see. What is left ranks without a
+    gap: A1 83.00 → 1, B2 68.40 → 2; bottom-1 is B2, top-2 needs 比较满意 and ≥ 6: A1."""
+    config = paper_config(replace(PAPER_RULES, suppress_below=6))
+    result = {t.code: t for t in score(config, paper_inputs(config)).targets}
+
+    for code in ("A2", "B1"):
+        assert (result[code].status, result[code].rank, result[code].grade) == (TargetStatus.INSUFFICIENT, None, None)
+        assert result[code].reasons[0].text == "有效票少于 6 张，为保护匿名不排名"
+    assert [(result[c].rank, result[c].category_rank, result[c].flags) for c in ("A1", "B2")] == [
+        (1, 1, ["top"]),
+        (2, 1, ["bottom"]),
+    ]
+    assert result["B3"].reasons[0].code != "too_few_to_rank"  # its required group already failed
 
 
 # --- ranking --------------------------------------------------------------------------------

@@ -19,3 +19,13 @@ def sign_in(make_user):
         return user
 
     return do
+
+
+@pytest.fixture
+def clients(app, sign_in):
+    """One signed-in client per role (and an anonymous one), as separate browsers."""
+    made = {"anonymous": app.test_client()}
+    for role in (Role.ADMIN, Role.ORGANISER, Role.LEADER, Role.UNIT_OFFICER):
+        made[role.value] = app.test_client()
+        sign_in(made[role.value], role, f"user-{role.value}")
+    return made

@@ -11,7 +11,7 @@ from surveys.models import AuditEntry, Role, User
 from tests.conftest import PASSWORD
 from tests.web.support import fresh, location, page_text
 
-FAILED = "用户名或密码错误"
+FAILED = "用户名或密码错误，或尝试次数过多已暂时锁定，请稍后再试。"
 
 
 def flash_messages(response) -> list[str]:

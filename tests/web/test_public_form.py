@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import html
-import ipaddress
 import logging
 import re
-import secrets
 import threading
 from dataclasses import dataclass
 from http.cookiejar import CookieJar
@@ -17,39 +15,23 @@ from urllib.parse import urlencode
 from urllib.request import HTTPCookieProcessor, Request, build_opener
 
 import pytest
-import redis
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from evalsite import create_app, limits
+from evalsite import limits
 from surveys import codes
 from surveys.models import Ballot, Comment, Round, Target
 from surveys.services import issuing, rounds
 from surveys.services.issuing import CodeKeys
+from tests.conftest import REDIS_URI
 from tests.integration.test_casting import HOSTILE, KW, open_first_round
 from tests.web.support import database_rows, fresh
 
 MAX_PAGE_BYTES = 60 * 1024
-REDIS_URI = "redis://127.0.0.1:6379/15"
 _REFERENCE = re.compile(r"""(?:src|href|action)\s*=\s*["']([^"']*)["']""", re.IGNORECASE)
 _OTHER_HOST = re.compile(r"(?:https?:)?//[\w.-]+", re.IGNORECASE)
 _CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]+)")
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-@pytest.fixture
-def make_app(database_url, engine, clean_db):
-    """Build apps like the `app` fixture, with ``changes`` to its configuration."""
-    built = []
-
-    def make(**changes):
-        config = {"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False}
-        built.append(create_app(config | changes))
-        return built[-1]
-
-    yield make
-    for app in built:
-        app.extensions["evalsite.engine"].dispose()
 
 
 def keys_of(app) -> CodeKeys:
@@ -493,27 +475,6 @@ def test_ten_failed_attempts_a_minute_are_allowed_and_a_success_does_not_reset_t
     assert fail(client) == 429
     assert client.post("/r", data={"code": code}).status_code == 429
     assert client.get("/r").status_code == 200  # the entry page itself is never limited
-
-
-@pytest.fixture
-def redis_store():
-    """The Redis database the shared counters live in; it must be up (no silent fallback)."""
-    store = redis.Redis.from_url(REDIS_URI)
-    assert store.ping()
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def redis_client_address(redis_store):
-    """A client address of this test run alone, so that runs sharing the Redis database
-    (other checkouts, parallel CI jobs) never add to each other's counts; its counters are
-    deleted afterwards, and nobody else's."""
-    address = str(ipaddress.IPv4Address("10.0.0.0") + secrets.randbelow(2**24))
-    yield address
-    mine = [key for key in redis_store.scan_iter("LIMITS*") if f"/{address}/".encode() in key]
-    if mine:
-        redis_store.delete(*mine)
 
 
 def test_with_redis_the_failure_count_is_shared_by_two_app_instances(limited_app, redis_store, redis_client_address):

@@ -8,6 +8,7 @@ is checked as an organiser page the moment it exists, and a new route anywhere e
 from __future__ import annotations
 
 import enum
+import time
 
 import pytest
 from flask import url_for
@@ -15,9 +16,11 @@ from flask_login import FlaskLoginClient
 
 from evalsite.auth import LoginUser
 from evalsite.keys import code_keys
-from surveys.models import Role, User
-from surveys.services import issuing
+from surveys.models import ProblemSource, Role, User
+from surveys.services import issuing, problems
+from surveys.services.attachments import Upload
 from tests.conftest import NOW
+from tests.ledger_world import KW, PNG
 from tests.web.support import Rule, collect_rules, database_rows, location, page_text, rules_of
 
 ROLES = ("anonymous", *(role.value for role in Role))
@@ -29,7 +32,12 @@ class Access(enum.Enum):
     PUBLIC = "anyone, signed in or not"
     SIGNED_IN = "any signed-in user"
     ORGANISERS = "admins and organisers"
+    READERS = "admins, organisers and leaders"
+    LEADERS = "leaders only"
     ADMINS = "admins only"
+    RESULTS = "admins, organisers, leaders and unit officers (their own unit)"
+    LEDGER = "readers, and the unit officer of the problem's unit"
+    UNIT_OFFICERS = "unit officers, on their own unit's problems"
     TERMINAL = "window terminals with a bearer token; no session opens it"
 
 
@@ -43,8 +51,43 @@ ACCESS = {
     "home.set_language": Access.PUBLIC,
     "home.index": Access.SIGNED_IN,
     "admin.users": Access.ADMINS,
+    "admin.user_detail": Access.ADMINS,
+    "admin.reset_password": Access.ADMINS,
+    "admin.disable_user": Access.ADMINS,
+    "admin.enable_user": Access.ADMINS,
+    "account.change_password": Access.SIGNED_IN,
     "admin.audit": Access.ADMINS,
     "api.issue_code": Access.TERMINAL,
+    "results.plotly_js": Access.PUBLIC,
+    "results.turnout": Access.READERS,
+    "reports.xlsx": Access.READERS,
+    "reports.pdf": Access.READERS,
+    "reports.ballots_csv": Access.READERS,
+    "publishing.index": Access.READERS,
+    "publishing.campaign": Access.READERS,
+    "publishing.freeze": Access.ORGANISERS,
+    "publishing.sign": Access.LEADERS,
+    "publishing.publish": Access.ORGANISERS,
+    "publishing.withdraw": Access.ORGANISERS,
+    "public_results.page": Access.PUBLIC,
+    "public_results.snapshot": Access.PUBLIC,
+    "ledger.index": Access.LEDGER,
+    "ledger.unit": Access.LEDGER,
+    "ledger.problem": Access.LEDGER,
+    "ledger.attachment": Access.LEDGER,
+    "ledger.report": Access.UNIT_OFFICERS,
+    "ledger.campaign": Access.READERS,
+    "ledger.honours": Access.READERS,
+    "ledger.export": Access.READERS,
+    "ledger.new_problem": Access.ORGANISERS,
+    "ledger.comments": Access.ORGANISERS,
+    "ledger.file_from_comments": Access.ORGANISERS,
+    "ledger.low_items": Access.ORGANISERS,
+    "ledger.file_from_low_item": Access.ORGANISERS,
+    "ledger.verify": Access.ORGANISERS,
+    "ledger.withdraw": Access.ORGANISERS,
+    "ledger.honour": Access.ORGANISERS,
+    "health.healthz": Access.PUBLIC,
 }
 
 
@@ -55,6 +98,8 @@ def access_of(rule: Rule) -> Access | None:
         return Access.PUBLIC
     if rule.path == "/admin" or rule.path.startswith("/admin/"):
         return Access.ORGANISERS
+    if rule.path.startswith("/results/"):
+        return Access.RESULTS
     return None
 
 
@@ -63,14 +108,19 @@ def is_allowed(access: Access, role: str) -> bool:
         Access.PUBLIC: True,
         Access.SIGNED_IN: role != "anonymous",
         Access.ORGANISERS: role in ("admin", "organiser"),
+        Access.READERS: role in ("admin", "organiser", "leader"),
+        Access.LEADERS: role == "leader",
         Access.ADMINS: role == "admin",
+        Access.RESULTS: role != "anonymous",
+        Access.LEDGER: role != "anonymous",
+        Access.UNIT_OFFICERS: role == "unit_officer",
         Access.TERMINAL: False,
     }[access]
 
 
 def world_ids(app, session, make_campaign) -> dict[str, object]:
-    """A complete campaign with a code batch and a terminal, and a value for every kind of
-    argument a rule may take."""
+    """A complete campaign with a code batch, a terminal and a reported problem of the
+    target's unit (with a file), and a value for every kind of argument a rule may take."""
     campaign = make_campaign()
     target = campaign.targets[0]
     questionnaire = campaign.questionnaires[0]
@@ -81,8 +131,18 @@ def world_ids(app, session, make_campaign) -> dict[str, object]:
     terminal, _token = issuing.create_terminal(
         session, round_.id, round_.groups[0].id, target.id, "一号窗口", ttl_minutes=30, now=NOW, actor_id=None
     )
+    fields = problems.ProblemFields("窗口午休无人值守", "", NOW.date(), target_id=target.id)
+    problem = problems.file_problem(session, campaign.id, fields, ProblemSource.INSPECTION, today=NOW.date(), **KW)
+    step = problems.report(
+        session, problem.id, "已整改", [Upload("a.png", PNG)], unit_id=target.unit_id, max_bytes=2**20, **KW
+    )
+    other = User(username="matrix-other", password_hash="!", role=Role.LEADER, created_at=NOW)
+    session.add(other)
     session.commit()
     return {
+        "user_id": other.id,
+        "problem_id": problem.id,
+        "attachment_id": step.attachments[0].id,
         "campaign_id": campaign.id,
         "unit_id": target.unit_id,
         "target_id": target.id,
@@ -94,6 +154,7 @@ def world_ids(app, session, make_campaign) -> dict[str, object]:
         "batch_id": batch.id,
         "terminal_id": terminal.id,
         "filename": "app.css",
+        "token": "no-such-public-page",
     }
 
 
@@ -116,7 +177,10 @@ def client_as(app, session, role: str, unit_id: int):
     session.add(user)
     session.commit()
     app.test_client_class = FlaskLoginClient
-    return app.test_client(user=LoginUser(user))
+    client = app.test_client(user=LoginUser(user))
+    with client.session_transaction() as cookie:  # the stamps a real login sets (evalsite.login_session)
+        cookie["_started"] = cookie["_seen"] = int(time.time())
+    return client
 
 
 def url_of(app, rule: Rule, ids: dict) -> str:

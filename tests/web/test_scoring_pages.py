@@ -144,7 +144,7 @@ def test_a_good_score_sheet_replaces_the_scores(client, session, login):
     )
 
     assert response.status_code == 302
-    actions = fresh(session).scalars(select(AuditEntry.action)).all()
+    actions = fresh(session).scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
     assert actions[-1] == "scores.import"
 
 

@@ -19,18 +19,18 @@ from evalsite.database import get_session
 from evalsite.forms import choices
 from evalsite.forms_scoring import RevokeForm, RulesForm, SheetForm, VetoForm, bands_text, parse_bands
 from evalsite.i18n import error_text, translate
+from evalsite.scoring_text import FIELD_LABELS, helpers
 from evalsite.views.admin import actor, bp, query_int
 from surveys.db import claim_write_lock
 from surveys.errors import DomainError, NotFound
 from surveys.i18n import N_
 from surveys.models import Campaign, Component, ComponentKind, ScoringRun, Target, Veto
-from surveys.scoring import reasons, rules, sheets, vetoes
+from surveys.scoring import rules, sheets, vetoes
 from surveys.scoring.compare import compare_runs
+from surveys.scoring.display import shown
 from surveys.scoring.run import latest_run, load_rules, save_run, score_campaign
+from surveys.services.ledger import problems_for_target
 from surveys.services.lookup import get
-
-#: Group and item figures a page hides below the suppression threshold (``results._group``).
-HIDDEN_FIGURES = ("score", "raw_score", "mean", "sd", "mean_ci95", "positive", "valid", "satisfaction")
 
 
 @bp.get("/campaigns/<int:campaign_id>/scoring")
@@ -133,19 +133,19 @@ def scoring_run(campaign_id: int):
     """One stored run (``?run=<id>``, else the latest): digest, configuration, ranking, changes."""
     db = get_session()
     campaign = get(db, Campaign, campaign_id)
-    run = _run(db, campaign.id)
+    run = requested_run(db, campaign.id)
     previous = _previous(db, run) if run else None
     return render_template(
         "admin/scoring_run.html",
         campaign=campaign,
         run=run,
-        view=_shown(run.result) if run else None,
+        view=shown(run.result) if run else None,
         runs=list(db.scalars(select(ScoringRun).where(ScoringRun.campaign_id == campaign.id).order_by(ScoringRun.id))),
         previous=previous,
         comparison=compare_runs(previous.result, run.result) if previous else None,
         target_ids=dict(db.execute(select(Target.code, Target.id).where(Target.campaign_id == campaign.id)).all()),
         field_labels=FIELD_LABELS,
-        **_helpers(),
+        **helpers(),
     )
 
 
@@ -158,15 +158,22 @@ def scoring_target(campaign_id: int, target_id: int):
     target = get(db, Target, target_id)
     if target.campaign_id != campaign.id:
         raise NotFound(N_("评议对象不属于该评议活动"))
-    run = _run(db, campaign.id)
-    shown = _shown(run.result) if run else None
-    entry = next((t for t in shown["targets"] if t["code"] == target.code), None) if shown else None
+    run = requested_run(db, campaign.id)
+    view = shown(run.result) if run else None
+    entry = next((t for t in view["targets"] if t["code"] == target.code), None) if view else None
     return render_template(
-        "admin/scoring_target.html", campaign=campaign, target=target, run=run, entry=entry, view=shown, **_helpers()
+        "admin/scoring_target.html",
+        campaign=campaign,
+        target=target,
+        run=run,
+        entry=entry,
+        view=view,
+        target_problems=problems_for_target(db, target.id),
+        **helpers(),
     )
 
 
-def _run(db, campaign_id: int) -> ScoringRun | None:
+def requested_run(db, campaign_id: int) -> ScoringRun | None:
     """The run asked for with ``?run=``, which must belong to the campaign, else the latest."""
     run_id = query_int("run")
     if run_id is None:
@@ -205,7 +212,7 @@ def _scoring_page(campaign_id: int, *, rules_form=None, veto_form=None, sheet_fo
         "admin/scoring.html",
         campaign=campaign,
         run=run,
-        view=_shown(run.result) if run else None,
+        view=shown(run.result) if run else None,
         rules_form=rules_form,
         veto_form=veto_form or _veto_form(db, campaign, VetoForm(formdata=None)),
         vetoes=vetoes.list_vetoes(db, campaign.id),
@@ -213,7 +220,7 @@ def _scoring_page(campaign_id: int, *, rules_form=None, veto_form=None, sheet_fo
         sheet_forms=sheet_forms,
         sheet_refusal=sheet_refusal,
         template_header="、".join(sheets.TEMPLATE_HEADER),
-        **_helpers(),
+        **helpers(),
     )
     return html, 400 if is_refused else 200
 
@@ -222,64 +229,3 @@ def _veto_form(db, campaign: Campaign, form: VetoForm) -> VetoForm:
     stmt = select(Target.id, Target.code, Target.name).where(Target.campaign_id == campaign.id).order_by(Target.code)
     form.target_id.choices = choices([(tid, f"{code} {name}") for tid, code, name in db.execute(stmt)])
     return form
-
-
-def _shown(result: dict) -> dict:
-    """A stored result as a page may show it: group, item and level figures over fewer
-    ballots than the run's threshold replaced by None, the group marked ``suppressed``."""
-    below = result["config"]["rules"]["suppress_below"]
-    targets = []
-    for target in result["targets"]:
-        components = []
-        for component in target["components"]:
-            if "groups" in component:
-                groups = [_group_shown(g, below) for g in component["groups"]]
-                answered = sum(g["n"] for g in component["groups"])
-                is_hidden = answered < below and any(lv["count"] for lv in component.get("levels", []))
-                levels = [{**lv, "count": None if is_hidden else lv["count"]} for lv in component.get("levels", [])]
-                component = {**component, "groups": groups, "levels": levels}
-            components.append(component)
-        targets.append({**target, "components": components})
-    return {**result, "targets": targets, "suppress_below": below}
-
-
-def _group_shown(group: dict, below: int) -> dict:
-    if not 0 < group["n"] < below:
-        return {**group, "suppressed": False}
-    hidden = {key: None for key in HIDDEN_FIGURES}
-    items = [{**item, "n": None, "mean": None} for item in group.get("items", [])]
-    return {**group, **hidden, "mean_ci95": None, "satisfaction_ci95": None, "items": items, "suppressed": True}
-
-
-def reason_text(reason: dict | None) -> str:
-    """A stored reason (code, facts, Chinese text) in the page's language."""
-    if not reason:
-        return ""
-    message = reasons.TEXTS.get(reason["code"])
-    if message is None:
-        return reason.get("text", "")
-    return translate(message, {k: v for k, v in reason.items() if k not in ("code", "text")})
-
-
-FIELD_LABELS = {
-    "status": N_("状态"),
-    "total": N_("总分"),
-    "grade": N_("等次"),
-    "rank": N_("名次"),
-    "category_rank": N_("类别内名次"),
-    "flags": N_("标记"),
-}
-STATUS_LABELS = {"ranked": N_("已排名"), "vetoed": N_("一票否决"), "insufficient": N_("数据不足")}
-FLAG_LABELS = {
-    "top": N_("十佳"),
-    "bottom": N_("末位"),
-    "below_minimum": N_("票数未达最低要求，未计入"),
-    "trim_fallback": N_("票数不足以去掉最高最低分，改用平均值"),
-    "shrunk": N_("已向总体均值收缩"),
-    "suppressed": N_("票数过少，不显示"),
-    "low_trust": N_("含开放式轮次的票"),
-}
-
-
-def _helpers() -> dict:
-    return {"reason_text": reason_text, "status_labels": STATUS_LABELS, "flag_labels": FLAG_LABELS}

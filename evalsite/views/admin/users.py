@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from evalsite.auth import ORGANISERS, role_required
 from evalsite.database import get_session
-from evalsite.forms import UnitForm, UserForm, choices, edit_form
+from evalsite.forms import PasswordResetForm, UnitForm, UserForm, choices, edit_form
 from evalsite.views.admin import actor, bp, page_number, render_form
 from surveys.models import Role, Unit
 from surveys.services import audit, organisation, users
@@ -75,6 +77,60 @@ def list_users():
         return redirect(url_for("admin.users"))
     status = 400 if form.is_submitted() else 200
     return render_template("admin/users.html", users=users.list_users(db), form=form), status
+
+
+@bp.get("/users/<int:user_id>")
+@role_required(Role.ADMIN)
+def user_detail(user_id: int):
+    """One account: its state, a password reset and the switch to disable or enable it."""
+    user = users.get_user(get_session(), user_id)
+    return render_template("admin/user.html", user=user, form=PasswordResetForm(), temporary=None)
+
+
+@bp.post("/users/<int:user_id>/password")
+@role_required(Role.ADMIN)
+def reset_password(user_id: int):
+    """Set a temporary password (typed, or generated and shown this once); the user must
+    change it at the next login, and their open sessions end."""
+    db = get_session()
+    form = PasswordResetForm()
+    if not form.validate_on_submit():
+        return render_template("admin/user.html", user=users.get_user(db, user_id), form=form, temporary=None), 400
+    temporary = form.password.data or _generated_password()
+    user = users.reset_password(db, user_id, temporary, **actor())
+    db.commit()
+    flash(_("密码已重置，用户下次登录时须修改密码"))
+    shown = None if form.password.data else temporary  # the admin typed it: no need to show it back
+    return render_template("admin/user.html", user=user, form=PasswordResetForm(formdata=None), temporary=shown)
+
+
+def _generated_password() -> str:
+    """Twelve characters from an alphabet without look-alikes (no 0/O, 1/l/I), grouped in threes."""
+    alphabet = "abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRSTUVWXYZ23456789"
+    chunks = ["".join(secrets.choice(alphabet) for _ in range(3)) for _ in range(4)]
+    return "-".join(chunks) + secrets.choice("23456789")
+
+
+@bp.post("/users/<int:user_id>/disable")
+@role_required(Role.ADMIN)
+def disable_user(user_id: int):
+    """Disable an account; its user is signed out at their next request."""
+    return _set_active(user_id, False, _("账号已停用"))
+
+
+@bp.post("/users/<int:user_id>/enable")
+@role_required(Role.ADMIN)
+def enable_user(user_id: int):
+    """Enable a disabled account again."""
+    return _set_active(user_id, True, _("账号已启用"))
+
+
+def _set_active(user_id: int, is_active: bool, done: str):
+    db = get_session()
+    users.set_active(db, user_id, is_active, **actor())
+    db.commit()
+    flash(done)
+    return redirect(url_for("admin.user_detail", user_id=user_id))
 
 
 @bp.get("/audit", endpoint="audit")

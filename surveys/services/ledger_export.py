@@ -1,0 +1,101 @@
+"""The ledger as an XLSX workbook: one row per problem, for printing and filing."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from sqlalchemy.orm import Session
+
+from surveys.cells import spreadsheet_safe
+from surveys.i18n import N_
+from surveys.models import Campaign, Problem, ProblemSource, ProblemState, StepKind, Verdict
+from surveys.services.ledger import Filters, list_problems
+from surveys.services.lookup import get
+
+SHEET_TITLE = "整改台账"
+HEADER = [
+    "序号", "问题标题", "状态", "是否逾期", "责任单位", "评议对象", "来源", "整改期限",
+    "问题描述", "群众意见摘录", "核验记录", "最终评价", "销号人", "销号时间", "红黑榜",
+]  # fmt: skip
+
+STATE_LABELS = {
+    ProblemState.OPEN: N_("待整改"),
+    ProblemState.REPORTED: N_("待核验"),
+    ProblemState.REOPENED: N_("重新整改"),
+    ProblemState.CLOSED: N_("已销号"),
+    ProblemState.WITHDRAWN: N_("已撤销"),
+}
+SOURCE_LABELS = {
+    ProblemSource.COMMENT: N_("评议意见"),
+    ProblemSource.LOW_ITEM: N_("低分测评指标"),
+    ProblemSource.INSPECTION: N_("督查检查"),
+    ProblemSource.UNANNOUNCED: N_("明察暗访"),
+    ProblemSource.HOTLINE: N_("12345热线"),
+    ProblemSource.OTHER: N_("其他"),
+}
+VERDICT_LABELS = {
+    Verdict.SATISFIED: N_("满意"),
+    Verdict.BASICALLY_SATISFIED: N_("基本满意"),
+    Verdict.UNSATISFIED: N_("不满意"),
+}
+HONOUR_LABELS = {"red": N_("红榜"), "black": N_("黑榜")}
+
+
+def ledger_rows(problems: list[Problem], today: date) -> list[list]:
+    """The sheet's rows (without header), in the ledger's order."""
+    rows = []
+    for number, p in enumerate(problems, start=1):
+        verdicts = [
+            f"{s.at:%Y-%m-%d} {VERDICT_LABELS[s.verdict]}" + (f"（新期限 {s.deadline_on}）" if s.deadline_on else "")
+            for s in p.steps
+            if s.kind is StepKind.VERDICT
+        ]
+        rows.append(
+            [
+                number,
+                p.title,
+                STATE_LABELS[p.state],
+                "是" if p.is_overdue(today) else "否",
+                p.unit.name,
+                f"{p.target.code} {p.target.name}" if p.target else "",
+                SOURCE_LABELS[p.source],
+                p.deadline_on,
+                p.description,
+                p.quote,
+                "\n".join(verdicts),
+                VERDICT_LABELS[p.verdict] if p.verdict else "",
+                (p.closer.display_name or p.closer.username) if p.closer else "",
+                p.closed_at.replace(microsecond=0) if p.closed_at else None,
+                HONOUR_LABELS[p.honour.value] if p.honour else "",
+            ]
+        )
+    return rows
+
+
+def ledger_workbook(session: Session, campaign_id: int, *, today: date, filters: Filters | None = None) -> bytes:
+    """The campaign's ledger (as filtered on its page) as XLSX bytes."""
+    campaign = get(session, Campaign, campaign_id)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = SHEET_TITLE
+    sheet.append([spreadsheet_safe(f"{campaign.name} 整改台账（截至 {today.isoformat()}）")])
+    sheet.append(HEADER)
+    for row in ledger_rows(list_problems(session, today=today, campaign_id=campaign.id, filters=filters), today):
+        sheet.append([spreadsheet_safe(value) for value in row])
+    sheet["A1"].font = Font(bold=True, size=14)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for column, width in zip("ABCDEFGHIJKLMNO", (6, 30, 10, 8, 22, 18, 12, 12, 40, 40, 30, 10, 10, 18, 8), strict=True):
+        sheet.column_dimensions[column].width = width
+    for row in sheet.iter_rows(min_row=3):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        row[7].number_format = "yyyy-mm-dd"
+        row[13].number_format = "yyyy-mm-dd hh:mm"
+    sheet.freeze_panes = "A3"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,149 @@
+"""Downloads of a run: XLSX, PDF and the anonymous ballot CSV, by role, with their file names."""
+
+from __future__ import annotations
+
+import io
+import json
+from urllib.parse import quote
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from surveys.models import Ballot, ScoringRun
+from tests.integration.test_reports import FOUR_BALLOTS, pdf_text, sheet_rows
+from tests.integration.test_scoring_db import build_campaign
+from tests.web.support import location, page_text
+from tests.web.test_publishing_pages import move, publish, scored
+
+KINDS = {"xlsx": "results.xlsx", "pdf": "report.pdf", "csv": "ballots.csv"}
+
+
+def download(client, campaign_id: int, kind: str, query: str = ""):
+    """The response, read to the end and closed: a streamed CSV holds the request's database
+    session until its server closes it, as any WSGI server does."""
+    response = client.get(f"/reports/campaigns/{campaign_id}/{KINDS[kind]}{query}")
+    response.get_data()
+    response.close()
+    return response
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+@pytest.mark.parametrize("role", ["admin", "organiser", "leader"])
+def test_readers_download_each_file_under_a_chinese_name_with_an_ascii_fallback(session, clients, role, kind):
+    ids, run_id = scored(session, clients)
+
+    response = download(clients[role], ids["campaign"], kind)
+
+    assert response.status_code == 200, page_text(response)[:300]
+    disposition = response.headers["Content-Disposition"]
+    chinese, fallback = {
+        "xlsx": (f"2026年度评议-第{run_id}次计分.xlsx", f"campaign-{ids['campaign']}-run-{run_id}.xlsx"),
+        "pdf": (f"2026年度评议-第{run_id}次计分.pdf", f"campaign-{ids['campaign']}-run-{run_id}.pdf"),
+        "csv": ("2026年度评议-评议票.csv", f"campaign-{ids['campaign']}-ballots.csv"),
+    }[kind]
+    assert disposition == f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(chinese)}"
+    assert disposition.isascii()
+    body = response.get_data()
+    assert body.startswith({"xlsx": b"PK", "pdf": b"%PDF", "csv": "\ufeffballot_id,".encode()}[kind])
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_unit_officers_are_refused_and_anonymous_visitors_sent_to_log_in(session, clients, kind):
+    ids, _run_id = scored(session, clients)
+
+    assert download(clients["unit_officer"], ids["campaign"], kind).status_code == 403
+    refused = download(clients["anonymous"], ids["campaign"], kind)
+    assert refused.status_code == 302 and location(refused)[0] == "/login"
+
+
+def test_the_downloaded_workbook_matches_the_run_asked_for(session, clients):
+    ids, first = scored(session, clients)
+    move(clients["organiser"], ids["campaign"], "freeze", first)
+    clients["organiser"].post(f"/admin/campaigns/{ids['campaign']}/scoring/run")
+    run = session.get(ScoringRun, first)
+
+    book = load_workbook(io.BytesIO(download(clients["leader"], ids["campaign"], "xlsx", f"?run={first}").get_data()))
+
+    notes = dict(book["说明"].iter_rows(min_row=2, values_only=True))
+    assert notes["计分"].startswith(f"第 {first} 次计分") and notes["状态"] == "已冻结，待领导签发"
+    assert notes["输入摘要（digest）"] == run.digest
+    ranks = {r["编号"]: (r["名次"], r["总分"]) for r in sheet_rows(book, "排名")}
+    assert ranks["A2"] == (1, 89.33) and ranks["B2"] == (4, 68.4)
+
+
+def test_a_run_of_another_campaign_is_not_found_and_no_run_yet_leads_to_the_publishing_page(
+    session, clients, make_campaign
+):
+    ids, run_id = scored(session, clients)
+    other = {"campaign": make_campaign("另一活动").id}
+
+    assert download(clients["organiser"], other["campaign"], "xlsx", f"?run={run_id}").status_code == 404
+    nothing = download(clients["organiser"], other["campaign"], "pdf")
+    assert nothing.status_code == 302
+    assert location(nothing)[0] == f"/publishing/campaigns/{other['campaign']}"
+    followed = clients["organiser"].get(location(nothing)[0])
+    assert "该评议活动尚无计分结果，暂无报表可下载" in page_text(followed)
+
+
+def test_the_ballot_csv_is_the_cli_export_sorted_by_ballot_id(session, clients, runner, tmp_path):
+    ids, _run_id = scored(session, clients)
+    path = tmp_path / "ballots.csv"
+    assert runner.invoke(args=["export-ballots", str(ids["round"]), "--csv", str(path)]).exit_code == 0
+
+    body = download(clients["organiser"], ids["campaign"], "csv").get_data()
+
+    assert body == path.read_bytes()
+    lines = body.decode("utf-8-sig").splitlines()
+    ballot_ids = [line.split(",")[0] for line in lines[1:]]
+    assert ballot_ids == sorted(ballot_ids)
+    assert set(ballot_ids) == set(session.scalars(select(Ballot.id)))
+    assert lines[0] == "ballot_id,round,rater_group,target_code,item_code,level,points"
+
+
+def test_the_ballots_of_an_open_round_are_refused_and_a_round_of_another_campaign_is_not_found(
+    session, clients, make_campaign
+):
+    open_ = build_campaign(session, close=False)
+    closed = {"campaign": make_campaign("另一活动").id}
+
+    refused = download(clients["organiser"], open_["campaign"], "csv", f"?round={open_['round']}")
+    assert refused.status_code == 409
+    assert "轮次“外部评议”尚未结束，不能导出评议票" in page_text(refused)
+    assert download(clients["organiser"], closed["campaign"], "csv", f"?round={open_['round']}").status_code == 404
+    none_closed = download(clients["organiser"], open_["campaign"], "csv")
+    assert none_closed.status_code == 302
+    assert location(none_closed)[0] == f"/publishing/campaigns/{open_['campaign']}"
+
+
+def test_a_target_with_four_ballots_has_no_group_figures_in_any_download(session, clients, tmp_path):
+    ids, run_id = scored(session, clients, FOUR_BALLOTS, suppress_below=5)
+    token = publish(session, clients, ids["campaign"], run_id)
+    book = load_workbook(io.BytesIO(download(clients["leader"], ids["campaign"], "xlsx").get_data()))
+    text = pdf_text(download(clients["leader"], ids["campaign"], "pdf").get_data(), tmp_path)
+    public = page_text(clients["anonymous"].get(f"/public/{token}"))
+    snapshot = json.loads(clients["anonymous"].get(f"/public/{token}/snapshot.json").get_data(as_text=True))
+
+    hidden = "—（票数过少）"
+    a2_groups = [r for r in sheet_rows(book, "得分明细") if r["编号"] == "A2" and r["评议主体"]]
+    figures = ("有效票数", "主体得分", "平均分", "标准差", "满意率")
+    assert len(a2_groups) == 2 and {r[f] for r in a2_groups for f in figures} == {hidden}
+    a2_items = [r for r in sheet_rows(book, "指标得分") if r["编号"] == "A2"]
+    assert len(a2_items) == 4 and {r[f] for r in a2_items for f in ("有效回答数", "平均分")} == {hidden}
+    a2_levels = next(r for r in sheet_rows(book, "等级分布") if r["编号"] == "A2")
+    assert {v for k, v in a2_levels.items() if k not in ("编号", "名称", "评分组成")} == {hidden}
+    a2 = next(t for t in snapshot["targets"] if t["code"] == "A2")
+    assert all(g["score"] is None for g in a2["components"][0]["groups"])
+    assert "少于 5 张有效票的汇总不显示" in text.replace("\n", "")
+    assert "少于 5 张有效票的汇总不公开" in public
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_every_download_gives_its_database_connection_back(app, session, clients, kind):
+    """The CSV is read while it is sent, after the request ended: it must not keep a connection."""
+    ids, _run_id = scored(session, clients)
+    pool = app.extensions["evalsite.engine"].pool
+
+    assert download(clients["leader"], ids["campaign"], kind).status_code == 200
+
+    assert pool.checkedout() == 0
