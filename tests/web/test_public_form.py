@@ -113,7 +113,7 @@ def test_the_code_page_and_the_form_reference_no_other_host(client, round_, issu
             with client.get(url) as asset:
                 assets[url] = asset.get_data(as_text=True)
 
-    assert set(assets) == {"/static/public.css", "/static/r.js"}
+    assert set(assets) == {"/static/public.css", "/static/r.js", "/static/favicon.svg"}
     for text in [*pages, assets["/static/public.css"]]:  # in JS, "//" starts a comment
         assert not _OTHER_HOST.search(text), _OTHER_HOST.search(text)
     css = assets["/static/public.css"]
