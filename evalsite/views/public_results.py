@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, abort, make_response, render_template
 
 from evalsite.database import get_session
 from evalsite.i18n import error_text
@@ -30,10 +30,7 @@ _TOKEN = "string(maxlength=64)"  # noqa: S105  # nosec B105  # a route converter
 def page(token: str):
     """Ranking by category, 十佳 and 末位, and the digest of the published run."""
     db = get_session()
-    try:
-        run = publishing.published_by_token(db, token)
-    except NotFound as error:
-        return render_template("public/results_none.html", message=error_text(error)), 404
+    run = _published(db, token)
     snapshot = publishing.public_snapshot(run)
     return render_template(
         "public/results.html",
@@ -52,12 +49,16 @@ def page(token: str):
 @bp.get(f"/<{_TOKEN}:token>/snapshot.json")
 def snapshot(token: str):
     """The published run as JSON (suppressed), to check against the digest."""
-    db = get_session()
-    try:
-        run = publishing.published_by_token(db, token)
-    except NotFound as error:
-        return render_template("public/results_none.html", message=error_text(error)), 404
+    run = _published(get_session(), token)
     body = json.dumps(publishing.public_snapshot(run), ensure_ascii=False, indent=2)
     response = Response(body + "\n", mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="results-{run.digest[:12]}.json"'
     return response
+
+
+def _published(db, token: str):
+    """The run published under ``token``, or the same calm 404 page for every miss."""
+    try:
+        return publishing.published_by_token(db, token)
+    except NotFound as error:
+        abort(make_response(render_template("public/results_none.html", message=error_text(error)), 404))
