@@ -72,8 +72,12 @@ def database_rows(session: Session) -> dict[str, list[tuple]]:
 
 def page_text(response) -> str:
     """The visible text of an HTML response: tags dropped, entities decoded, spaces collapsed."""
-    body = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
-    return " ".join(html.unescape(body).split())
+    return visible_text(response.get_data(as_text=True))
+
+
+def visible_text(page: str) -> str:
+    """`page_text` of an HTML string."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
 def location(response) -> tuple[str, dict[str, list[str]]]:

@@ -19,7 +19,7 @@ from tests.conftest import NOW
 from tests.integration.test_scoring_db import build_campaign
 from tests.unit.test_scoring_rules import PAPER_BALLOTS
 from tests.web.results_support import scored_campaign
-from tests.web.support import page_text
+from tests.web.support import page_text, visible_text
 
 KW = {"now": NOW, "actor_id": None}
 
@@ -32,7 +32,7 @@ def row_of(html: str, code: str) -> str:
     """The text of the table row that lists ``code``."""
     rows = [r for r in re.findall(r"<tr[^>]*>.*?</tr>", html, flags=re.S) if f">{code}<" in r]
     assert len(rows) == 1, f"{code} is in {len(rows)} rows"
-    return " ".join(re.sub(r"<[^>]+>", " ", rows[0]).split())
+    return visible_text(rows[0])
 
 
 def figures(html: str) -> dict[str, dict]:
@@ -130,7 +130,7 @@ def test_a_unit_officer_sees_only_the_own_units_targets_and_ranks(client, sessio
     for other in ("B1", "B2", "A3", "B3", "赵六", "钱七", "市场监管局", "财政局"):
         assert other not in page_text(ranking)
         assert other not in json.dumps(figures(charts), ensure_ascii=False)
-        assert other not in page_text_of(charts)
+        assert other not in visible_text(charts)
     assert foreign.status_code == 404
     assert own.status_code == 200 and "89.33" in page_text(own)
     assert client.get(f"/results/campaigns/{ids['campaign']}/turnout").status_code == 403
@@ -224,8 +224,5 @@ def test_charts_colour_top_and_bottom_and_show_item_means_and_the_gap_only_with_
     heat = got["heatmap"]["data"][0]
     assert heat["x"] == ["Q1 服务态度", "Q2 办事效率"] and "A1 张三" in heat["y"]
     assert "levels" in got and "gap" not in got
-    assert "本活动没有同时包含内部评议和外部评议两个轮次" in page_text_of(html)
+    assert "本活动没有同时包含内部评议和外部评议两个轮次" in visible_text(html)
 
-
-def page_text_of(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
