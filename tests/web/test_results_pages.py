@@ -225,4 +225,3 @@ def test_charts_colour_top_and_bottom_and_show_item_means_and_the_gap_only_with_
     assert heat["x"] == ["Q1 服务态度", "Q2 办事效率"] and "A1 张三" in heat["y"]
     assert "levels" in got and "gap" not in got
     assert "本活动没有同时包含内部评议和外部评议两个轮次" in visible_text(html)
-
