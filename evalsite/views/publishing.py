@@ -29,7 +29,7 @@ from surveys.services.lookup import get
 bp = Blueprint("publishing", __name__, url_prefix="/publishing")
 
 
-@bp.get("")
+@bp.get("/")
 @role_required(*READERS)
 def index():
     """Runs awaiting a leader's sign-off, runs signed but not yet public, and what is public."""

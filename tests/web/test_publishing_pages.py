@@ -46,7 +46,7 @@ def test_a_run_is_frozen_signed_off_and_published_and_the_public_sees_that_snaps
     assert "状态：未冻结" in run_page and "冻结，提交领导签发" in run_page
 
     assert move(clients["organiser"], ids["campaign"], "freeze", run_id).status_code == 302
-    awaiting = page_text(clients["leader"].get("/publishing"))
+    awaiting = page_text(clients["leader"].get("/publishing", follow_redirects=True))  # with or without the slash
     assert "待签发" in awaiting and f"第 {run_id} 次计分" in awaiting and "已冻结，待领导签发" in awaiting
     leader_view = page_text(clients["leader"].get(f"/publishing/campaigns/{ids['campaign']}"))
     assert "签发" in leader_view and GOLDEN_INPUT_DIGEST in leader_view and "89.33" in leader_view
@@ -183,7 +183,7 @@ def test_no_page_of_publishing_refers_to_another_host(session, clients):
     pages = [
         (clients["anonymous"], f"/public/{token}"),
         (clients["anonymous"], "/public/no-such-public-page"),
-        (clients["leader"], "/publishing"),
+        (clients["leader"], "/publishing/"),
         (clients["leader"], f"/publishing/campaigns/{ids['campaign']}"),
         (clients["organiser"], f"/admin/campaigns/{ids['campaign']}/runs"),
     ]
