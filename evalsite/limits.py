@@ -20,6 +20,9 @@ OPEN_BALLOTS = "5 per minute;30 per day"
 
 
 def init_app(app: Flask) -> None:
+    # Each app says whether it limits: Flask-Limiter would otherwise take the setting of the
+    # last app it was given, the limiter being one object for the process.
+    app.config.setdefault("RATELIMIT_ENABLED", True)
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     limiter.init_app(app)
@@ -38,6 +41,8 @@ def _check_decorated_limits_only(app: Flask) -> None:
     manager = limiter.limit_manager
     if manager.default_limits or manager.application_limits or manager._blueprint_limits:
         return
+    if limiter._check_request_limit not in app.before_request_funcs.get(None, []):
+        return  # limits switched off (RATELIMIT_ENABLED): Flask-Limiter registered nothing
     app.before_request_funcs[None].remove(limiter._check_request_limit)
 
 

@@ -70,6 +70,18 @@ def test_a_spoofed_forwarded_address_does_not_escape_the_failure_limit(make_app)
     assert fail("203.0.113.8") == 400  # another phone behind the same proxy is not punished
 
 
+def test_rate_limits_can_be_switched_off_without_switching_them_off_for_the_next_app(make_app):
+    """RATELIMIT_ENABLED=False starts (it used to fail at start-up) and counts nothing; an app
+    built after it in the same process, with the default settings, limits again."""
+    unlimited = make_app(RATELIMIT_ENABLED=False).test_client()
+    assert {unlimited.post("/r", data={"code": "K7QM-3XPD-9TRA-U"}).status_code for _ in range(15)} == {400}
+
+    limits.limiter.reset()
+    limited = make_app().test_client()
+    statuses = [limited.post("/r", data={"code": "K7QM-3XPD-9TRA-U"}).status_code for _ in range(11)]
+    assert statuses == [400] * 10 + [429]
+
+
 # --- /healthz --------------------------------------------------------------------------------
 
 
