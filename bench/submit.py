@@ -16,6 +16,10 @@ campaign with an open round and enough codes (``issue_batch``) for both apps.
   fresh phone's.
 - visit (for comparison, same floor): what a phone does after the QR, all of it per ballot:
   ``GET /r``, ``POST /r`` with the code (the rating form), ``POST /r/submit``.
+- ballot (for comparison): the floor app's ``POST /ballot``, the floor plus the rest of the
+  same ballot (12 ratings, 1 suggestion) with no web layer. ballot/floor is what the ballot's
+  data costs; submit/ballot what the web layer around it costs (cookie, CSRF, rate limit,
+  form checks, ORM session, headers).
 
 Both servers are started and warmed up first; then the apps take turns in slices of about
 two seconds until each has been measured ``--seconds``, so a change in whatever else the
@@ -39,12 +43,13 @@ from pathlib import Path
 from sqlalchemy import text
 
 from bench.gunicorn import WORKERS, Gunicorn
-from bench.submit_load import Phase, floor_submission, report, run_load, submit_ballot, visit
+from bench.submit_load import Phase, bare_ballot, floor_submission, report, run_load, submit_ballot, visit
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 PG_DATABASE = "evalsite_bench"
-#: Codes issued per phase: more than the fastest run here could use (it stops and says so if not).
-CODES_PER_SECOND = 2_500
+#: Codes issued per app and measured second of a phase: more than the fastest pair of phases of
+#: one app here could use (floor and ballot share the floor's; it says so if they run out).
+CODES_PER_SECOND = 3_500
 WARMUP_SECONDS = 2.0  #: per app, after it answers its first request; not counted
 SLICE_SECONDS = 2.0  #: the apps take turns in measured slices of about this length
 LEAD_IN_SECONDS = 0.3  #: at the start of each slice, not counted (clients ramp up)
@@ -130,6 +135,7 @@ def prepare(url: str, floor_database: str, codes_per_phase: int) -> Fixture:
         )
         rounds.open_round(session, round_.id, **kw)
         real, floor = [], []
+        # The real app's submit and visit phases share its codes, the floor and the bare ballot the floor's.
         for group, out in ((real_group, real), (floor_group, floor)):
             left = codes_per_phase
             while left:
@@ -211,11 +217,13 @@ def main() -> None:
         }
         servers.append(Gunicorn("bench.floor_app:app", floor_env, folder / "floor.log"))
         servers.append(Gunicorn("wsgi:app", real_env, folder / "real.log"))
-        floor = Phase("floor", floor_submission, iter(fixture.floor_codes), servers[0])
-        real_codes = iter(fixture.real_codes)  # the two real phases never run at the same time
+        floor_codes = iter(fixture.floor_codes)  # no two phases run at the same time
+        floor = Phase("floor", floor_submission, floor_codes, servers[0])
+        bare = Phase("ballot", bare_ballot, floor_codes, servers[0])
+        real_codes = iter(fixture.real_codes)
         real = Phase("submit", submit_ballot, real_codes, servers[1])
         whole = Phase("visit", visit, real_codes, servers[1])
-        phases = (floor, real, whole)
+        phases = (floor, real, whole, bare)
 
         load_before = os.getloadavg()[0]
         for phase in phases:  # both apps fully booted and warm before anything counts
@@ -229,10 +237,16 @@ def main() -> None:
             report(phase)
             if not phase.ok:
                 print(f"gunicorn log:\n{phase.server.log_tail()}")
-        for phase, target in ((real, "   (target >= 0.50)"), (whole, "")):
-            ratio = phase.rate / floor.rate if floor.rate else float("nan")
-            cpu_ratio = floor.cpu_per_submission / phase.cpu_per_submission
-            print(f"ratio {phase.name}/floor {ratio:6.2f}{target}   by worker CPU per submission {cpu_ratio:.2f}")
+        for phase, base, note in (
+            (real, floor, "   (target >= 0.50)"),
+            (whole, floor, ""),
+            (bare, floor, "   (the ballot's data alone, no web layer)"),
+            (real, bare, "   (the web layer's share)"),
+        ):
+            ratio = phase.rate / base.rate if base.rate else float("nan")
+            cpu_ratio = base.cpu_per_submission / phase.cpu_per_submission
+            label = f"{phase.name}/{base.name}"
+            print(f"ratio {label:<13} {ratio:6.2f}   by worker CPU per submission {cpu_ratio:.2f}{note}")
     finally:
         for server in servers:
             server.stop()

@@ -85,6 +85,12 @@ def floor_submission(port: int, code: str, _answers: dict[str, str], _rater: Rat
     return post(port, "/redeem", body, {"Content-Type": "application/x-www-form-urlencoded"}, "/thanks")
 
 
+def bare_ballot(port: int, code: str, answers: dict[str, str], _rater: Rater) -> str:
+    """The floor app's ``POST /ballot``: the same answers as the real submit, no web layer."""
+    body = urlencode({"code": code, **answers})
+    return post(port, "/ballot", body, {"Content-Type": "application/x-www-form-urlencoded"}, "/thanks")
+
+
 def post(port: int, path: str, body: str, headers: dict[str, str], thanks: str) -> str:
     conn = http.client.HTTPConnection(HOST, port, timeout=TIMEOUT)
     try:
