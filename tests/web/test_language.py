@@ -47,6 +47,14 @@ def test_every_message_has_an_english_translation_with_the_same_placeholders(mes
     expected = placeholders(ids[-1])
     for string in strings:
         assert placeholders(string) == expected, f"{message_key(message)!r} → {string!r}"
+        formatted(string)  # templates format every message, even one without placeholders
+
+
+def formatted(text: str) -> str:
+    """``text`` formatted as Jinja's new-style gettext does (always with ``%``): a stray ``%``
+    raises here rather than on the page (``95%`` must be written ``95%%``)."""
+    samples = {"d": 1, "i": 1, "f": 1.5, "s": "x"}
+    return text % {name: samples.get(kind, "x") for name, kind in placeholders(text)}
 
 
 def test_the_catalog_is_not_empty():

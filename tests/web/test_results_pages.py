@@ -100,6 +100,19 @@ def test_the_drill_down_explains_a_total_with_groups_items_trimming_levels_and_c
     assert "levels" in figures(response.get_data(as_text=True))
 
 
+def test_the_drill_down_reads_in_english_with_its_confidence_intervals(client, session, sign_in):
+    ids = scored_campaign(session, suppress_below=3, ballots=PAPER_BALLOTS)
+    sign_in(client, Role.LEADER)
+    client.post("/language", data={"lang": "en", "next": "/"})
+
+    response = client.get(f"/results/campaigns/{ids['campaign']}/targets/{ids['targets']['A1']}")
+
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "Confidence interval of the mean (95%)" in text
+    assert "Confidence interval of the satisfaction rate (95%)" in text
+
+
 def test_comments_come_in_the_same_random_order_each_time_not_in_the_order_written(client, session, sign_in):
     ids = scored_campaign(session, suppress_below=3, ballots=PAPER_BALLOTS)
     sign_in(client, Role.LEADER)
