@@ -6,12 +6,15 @@ Message ids are the Chinese texts themselves, so Chinese needs no catalog; Engli
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from babel import Locale
-from flask import Flask, has_request_context, session
+from flask import Flask, current_app, has_request_context, request, session, url_for
 from flask_babel import Babel, gettext
 
 from surveys.errors import DomainError
 from surveys.i18n import MsgId
+from surveys.moments import MINUTES, local_text
 
 LANGUAGES = {"zh_CN": "简体中文", "en": "English"}
 
@@ -36,8 +39,9 @@ def select_locale() -> Locale | None:
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.globals.update(current_language=current_language, LANGUAGES=LANGUAGES)
+    app.jinja_env.globals.update(current_language=current_language, language_next=language_next, LANGUAGES=LANGUAGES)
     app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.add_template_filter(local_time)
 
 
 def translate(message: str, params: dict | None = None) -> str:
@@ -48,3 +52,22 @@ def translate(message: str, params: dict | None = None) -> str:
 
 def error_text(error: DomainError) -> str:
     return translate(error.message, error.params)
+
+
+def local_time(moment, fmt: str = MINUTES) -> str:
+    """Template filter: a stored (naive UTC) moment on the clocks of ``TIMEZONE``; "—" for none."""
+    return local_text(moment, current_app.config["TIMEZONE"], fmt) or "—"
+
+
+def language_next() -> str:
+    """Where switching the language returns to: this page with its query (filters kept) when
+    it can be fetched again; after a form was sent to a URL that only takes POST, the page the
+    form was on; else the home page."""
+    if request.method == "GET":
+        return request.full_path.removesuffix("?")
+    if request.url_rule is not None and "GET" in request.url_rule.methods:
+        return request.path
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/"):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return url_for("home.index")

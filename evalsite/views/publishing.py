@@ -7,7 +7,7 @@ state does not allow it. Runs are named in the form (``run_id``), under their ca
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -40,7 +40,7 @@ def index():
         signed=publishing.runs_in_state(db, RunState.SIGNED),
         published=publishing.runs_in_state(db, RunState.PUBLISHED),
         pages={p.campaign_id: p.token for p in publishing.public_pages(db)},
-        facts=lambda run: run_facts(db, run),
+        facts=lambda run: run_facts(db, run, current_app.config["TIMEZONE"]),
         state_label=publishing.state_label,
     )
 
@@ -60,7 +60,7 @@ def campaign(campaign_id: int):
         runs=runs,
         run=run,
         view=shown(run.result) if run else None,
-        facts=run_facts(db, run) if run else None,
+        facts=run_facts(db, run, current_app.config["TIMEZONE"]) if run else None,
         public_token=page.token if page and publishing.published_run(db, campaign.id) else None,
         can_organise=current_user.role in ORGANISERS,
         can_sign=current_user.role is Role.LEADER,

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from surveys.models import Campaign, RunState, ScoringRun, User
+from surveys.moments import local_text
 from surveys.reports.rows import SUPPRESSED
 from surveys.services import issuing
 
@@ -35,11 +36,12 @@ class RunFacts:
     frozen: str  #: "time · person", or empty
     signed: str
     published: str
+    zone: str  #: the time zone the times are read in (``TIMEZONE``)
 
     def lines(self, view: dict) -> Iterator[tuple[str, str]]:
         """The facts as (label, text) pairs, for a cover page or a notes sheet."""
         yield "评议活动", f"{self.campaign}（{self.year}年）"
-        yield "计分", f"第 {self.run_id} 次计分，{_at(self.created_at)}"
+        yield "计分", f"第 {self.run_id} 次计分，{local_text(self.created_at, self.zone)}"
         yield "状态", STATE_TEXT[self.state]
         for label, value in (("冻结", self.frozen), ("签发", self.signed), ("公布", self.published)):
             if value:
@@ -55,7 +57,7 @@ class RunFacts:
         return name, f"campaign-{self.campaign_id}-run-{self.run_id}.{extension}"
 
 
-def run_facts(session: Session, run: ScoringRun) -> RunFacts:
+def run_facts(session: Session, run: ScoringRun, zone: str) -> RunFacts:
     campaign = session.get(Campaign, run.campaign_id)
     return RunFacts(
         campaign=campaign.name,
@@ -65,21 +67,19 @@ def run_facts(session: Session, run: ScoringRun) -> RunFacts:
         digest=run.digest,
         created_at=run.created_at,
         state=run.state,
-        frozen=_who_when(session, run.frozen_at, run.frozen_by),
-        signed=_who_when(session, run.signed_at, run.signed_by),
-        published=_who_when(session, run.published_at, run.published_by),
+        frozen=_who_when(session, run.frozen_at, run.frozen_by, zone),
+        signed=_who_when(session, run.signed_at, run.signed_by, zone),
+        published=_who_when(session, run.published_at, run.published_by, zone),
+        zone=zone,
     )
 
 
-def _who_when(session: Session, at: datetime | None, user_id: int | None) -> str:
+def _who_when(session: Session, at: datetime | None, user_id: int | None, zone: str) -> str:
     if at is None:
         return ""
     user = session.get(User, user_id) if user_id is not None else None
-    return f"{_at(at)} · {user.display_name or user.username}" if user is not None else _at(at)
-
-
-def _at(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M")
+    when = local_text(at, zone)
+    return f"{when} · {user.display_name or user.username}" if user is not None else when
 
 
 def turnout_rows(session: Session, campaign_id: int) -> list[dict]:

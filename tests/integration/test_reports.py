@@ -37,7 +37,9 @@ def stored(session, ballots=PAPER_BALLOTS, suppress_below: int | None = None):
 
 
 def workbook_of(session, run):
-    data = build_workbook(run_facts(session, run), shown(run.result), turnout_rows(session, run.campaign_id))
+    data = build_workbook(
+        run_facts(session, run, "Asia/Shanghai"), shown(run.result), turnout_rows(session, run.campaign_id)
+    )
     return load_workbook(io.BytesIO(data))
 
 
@@ -124,7 +126,7 @@ def test_a_target_with_four_ballots_shows_no_group_item_or_level_figure_in_the_w
 def test_the_pdf_has_the_chinese_headings_the_ranking_rows_and_an_embedded_font(session, tmp_path):
     _ids, result, run = stored(session)
 
-    data = build_pdf(run_facts(session, run), shown(run.result))
+    data = build_pdf(run_facts(session, run, "Asia/Shanghai"), shown(run.result))
 
     text = pdf_text(data, tmp_path)
     headings = ("计分结果报告", "十佳与末位", "各等次人数", "分类别排名", "综合管理", "行政执法", "未排名的评议对象")
@@ -153,7 +155,7 @@ def test_a_target_hidden_by_shown_is_reported_as_too_few_ballots_not_as_a_number
         else t
         for t in view["targets"]
     ]
-    facts = run_facts(session, run)
+    facts = run_facts(session, run, "Asia/Shanghai")
 
     if kind == "xlsx":
         book = load_workbook(io.BytesIO(build_workbook(facts, view, [])))

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+from evalsite.i18n import language_next
 from surveys.models import Role
 from surveys.services import rounds
 from tests.conftest import NOW
@@ -178,3 +179,28 @@ def test_the_language_switch_only_returns_to_local_pages(client, target):
     assert response.status_code == 302
     assert location(response)[0] == "/"
     assert '<html lang="en">' in client.get(PROBE).get_data(as_text=True)  # the choice still counts
+
+
+def language_next_of(page: str) -> str:
+    match = re.search(r'<input type="hidden" name="next" value="([^"]*)">', page)
+    assert match, "no language switch on the page"
+    return match[1].replace("&amp;", "&")
+
+
+def test_the_language_switch_returns_to_the_same_page_with_its_filters(client, login):
+    login(Role.ORGANISER)
+
+    page = client.get("/results/?category=%E7%BB%BC%E5%90%88&unit=3").get_data(as_text=True)
+
+    assert language_next_of(page) == "/results/?category=%E7%BB%BC%E5%90%88&unit=3"
+    assert location(switch_language(client, "en", language_next_of(page))) == (
+        "/results/",
+        {"category": ["综合"], "unit": ["3"]},
+    )
+
+
+def test_after_a_form_sent_to_a_post_only_address_the_switch_returns_to_the_form_page(app):
+    with app.test_request_context("/language", method="POST", headers={"Referer": "http://localhost/admin/x?y=1"}):
+        assert language_next() == "/admin/x?y=1"
+    with app.test_request_context("/language", method="POST", headers={"Referer": "http://evil.example/a"}):
+        assert language_next() == "/"
