@@ -3,7 +3,8 @@
 The same seed gives the same units, chiefs and codes as this year's demo campaign, so the
 trend follows every chief across the two years (targets match by code). Ballots go through
 the real casting service; both rounds are then closed (sealed) and scored, and the stored
-run is what the results pages show.
+run is frozen, signed off and published, as last year's results would have been, so every
+role's results pages and the public page show it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from surveys import demo, demo_ballots
 from surveys.models import Campaign, RoundStatus
 from surveys.scoring.rules import save_rules
 from surveys.scoring.run import save_run, score_campaign
-from surveys.services import rounds
+from surveys.services import publishing, rounds
 from surveys.services.issuing import CodeKeys
 
 #: Baoji's rule: the bottom five lose that year's promotion eligibility; ten best named.
@@ -54,6 +55,8 @@ def seed_last_year(
     session.commit()
     result = score_campaign(session, campaign_id)
     session.rollback()  # end the scoring's snapshot before writing
-    save_run(session, result, **kw)
+    run = save_run(session, result, **kw)
+    for step in (publishing.freeze_run, publishing.sign_run, publishing.publish_run):
+        step(session, run.id, **kw)
     session.commit()
     yield 1

@@ -2,7 +2,8 @@
 
 For admins, organisers and leaders; unit officers are refused (a unit's slice would be a
 filter that differences results down to a few ballots, DESIGN.md section 5). The run is
-``?run=<id>`` under its campaign, else the latest; every figure goes through
+``?run=<id>`` under its campaign, else the one the results pages show the user (a leader
+reads runs from their freezing on, organisers every run); every figure goes through
 ``display.shown``. Files are named in Chinese (RFC 5987 ``filename*``) with an ASCII
 fallback for old clients.
 """
@@ -16,11 +17,13 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, flash, redirect, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from evalsite.auth import READERS, role_required
 from evalsite.database import get_session
 from evalsite.views.admin import query_int
 from evalsite.views.admin.scoring import requested_run
+from evalsite.views.results import is_shown_to, run_for
 from surveys.errors import NotFound
 from surveys.i18n import N_
 from surveys.models import Campaign, Round, RoundStatus, ScoringRun
@@ -44,7 +47,7 @@ def xlsx(campaign_id: int):
     run = _run_or_none(db, campaign_id)
     if run is None:
         return _nothing_scored(campaign_id)
-    facts = run_facts(db, run)
+    facts = run_facts(db, run, current_app.config["TIMEZONE"])
     data = build_workbook(facts, shown(run.result), turnout_rows(db, run.campaign_id))
     return attachment(Response(data, mimetype=XLSX), *facts.filename("xlsx"))
 
@@ -57,7 +60,7 @@ def pdf(campaign_id: int):
     run = _run_or_none(db, campaign_id)
     if run is None:
         return _nothing_scored(campaign_id)
-    facts = run_facts(db, run)
+    facts = run_facts(db, run, current_app.config["TIMEZONE"])
     return attachment(Response(build_pdf(facts, shown(run.result)), mimetype="application/pdf"), *facts.filename("pdf"))
 
 
@@ -121,7 +124,13 @@ def attachment(response: Response, filename: str, fallback: str) -> Response:
 
 
 def _run_or_none(db, campaign_id: int) -> ScoringRun | None:
-    return requested_run(db, get(db, Campaign, campaign_id).id)
+    """The run asked for with ``?run=``, else the one the results pages show; a run the
+    user's role may not read yet (a draft for a leader) is not found."""
+    campaign = get(db, Campaign, campaign_id)
+    run = requested_run(db, campaign.id) if query_int("run") is not None else run_for(db, campaign)
+    if run is not None and not is_shown_to(run, current_user.role):
+        raise NotFound(N_("对象不存在"))
+    return run
 
 
 def _nothing_scored(campaign_id: int):

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from surveys.models import Ballot, Comment, Rating
 from surveys.scoring.rules import save_rules
 from surveys.scoring.run import save_run, score_campaign
+from surveys.services import publishing
 from tests.conftest import NOW
 from tests.integration.test_scoring_db import build_campaign
 from tests.unit.test_scoring_rules import PAPER_BALLOTS
@@ -36,12 +37,18 @@ def comment_on(session, target_id: int, texts: list[str]) -> None:
     session.commit()
 
 
-def scored_campaign(session, *, suppress_below: int = 5, ballots=FOUR_BALLOTS) -> dict:
-    """The paper campaign with B1 at four ballots, the threshold set, comments, and a stored run."""
+def scored_campaign(session, *, suppress_below: int = 5, ballots=FOUR_BALLOTS, signed: bool = True) -> dict:
+    """The paper campaign with B1 at four ballots, the threshold set, comments, and a stored
+    run, frozen and signed off (so every reader's results pages show it) unless ``signed`` is
+    False (a draft: organisers and admins only)."""
     ids = build_campaign(session, ballots)
     save_rules(session, ids["campaign"], {"suppress_below": suppress_below}, **KW)
     session.commit()
     comment_on(session, ids["targets"]["A1"], ["窗口办事很耐心。", "希望缩短排队时间。", "材料一次告知，点赞。"])
     comment_on(session, ids["targets"]["B1"], ["态度需要改进。"])
     ids["run"] = store_run(session, ids["campaign"]).id
+    if signed:
+        publishing.freeze_run(session, ids["run"], **KW)
+        publishing.sign_run(session, ids["run"], **KW)
+        session.commit()
     return ids

@@ -14,11 +14,11 @@ from urllib.parse import urlencode
 import pytest
 
 from surveys.models import Role, ScoringRun, Target
-from surveys.services import campaigns, issuing, organisation, rounds
+from surveys.services import campaigns, issuing, organisation, publishing, rounds
 from tests.conftest import NOW
 from tests.integration.test_scoring_db import build_campaign
 from tests.unit.test_scoring_rules import PAPER_BALLOTS
-from tests.web.results_support import scored_campaign
+from tests.web.results_support import scored_campaign, store_run
 from tests.web.support import page_text, visible_text
 
 KW = {"now": NOW, "actor_id": None}
@@ -78,6 +78,63 @@ def test_the_ranking_filters_by_category_and_unit_and_sorts_by_any_column(client
     names = ["赵六", "钱七", "李四", "张三"]
     assert sorted(names, key=lambda n: by_name.index(f">{n}<")) == sorted(names, reverse=True)
     assert nonsense.status_code == 200 and "没有符合条件的评议对象" in page_text(nonsense)
+
+
+def run_note(html: str) -> str:
+    """The line under the tabs that names the run shown, with its state."""
+    match = re.search(r'<p class="muted">(第 \d+ 次计分.*?)</p>', html, flags=re.S)
+    return visible_text(match[1]) if match else ""
+
+
+def test_a_draft_run_is_for_organisers_only_labelled_as_such(client, session, sign_in, make_user):
+    ids = scored_campaign(session, suppress_below=3, ballots=PAPER_BALLOTS, signed=False)
+    officer = make_user(Role.UNIT_OFFICER, "fgw", unit_id=session.get(Target, ids["targets"]["A1"]).unit_id)
+    organiser, leader = client, client.application.test_client()
+    sign_in(organiser, Role.ORGANISER)
+    sign_in(leader, Role.LEADER)
+    unit = client.application.test_client()
+    unit.post("/login", data={"username": officer.username, "password": "secret-pass-123"})
+
+    seen = organiser.get(ranking_url(ids)).get_data(as_text=True)
+    assert f"第 {ids['run']} 次计分" in run_note(seen) and "未冻结" in run_note(seen)
+    assert "领导在组织者冻结后、各单位在领导签发后才能看到" in visible_text(seen)
+    assert row_of(seen, "A2").startswith("1 1 A2 李四")
+    for reader in (leader, unit):
+        page = reader.get(ranking_url(ids))
+        assert page.status_code == 200
+        assert "尚无可查看的计分结果" in page_text(page) and "李四" not in page_text(page)
+        drill = reader.get(f"/results/campaigns/{ids['campaign']}/targets/{ids['targets']['A2']}")
+        assert "89.33" not in page_text(drill)
+    assert leader.get(f"/reports/campaigns/{ids['campaign']}/results.xlsx?run={ids['run']}").status_code == 404
+
+
+def test_leaders_read_a_run_once_frozen_and_units_once_signed_while_a_newer_draft_waits(
+    client, session, sign_in, make_user
+):
+    ids = scored_campaign(session, suppress_below=3, ballots=PAPER_BALLOTS)  # run 1: signed off
+    signed = ids["run"]
+    draft = store_run(session, ids["campaign"]).id
+    officer = make_user(Role.UNIT_OFFICER, "fgw", unit_id=session.get(Target, ids["targets"]["A1"]).unit_id)
+    sign_in(client, Role.ORGANISER)
+    leader = client.application.test_client()
+    sign_in(leader, Role.LEADER)
+    unit = client.application.test_client()
+    unit.post("/login", data={"username": officer.username, "password": "secret-pass-123"})
+
+    organiser_page = client.get(ranking_url(ids)).get_data(as_text=True)
+    assert f"第 {draft} 次计分" in run_note(organiser_page)
+    assert f"各单位目前看到的是第 {signed} 次计分" in visible_text(organiser_page)
+    assert f"第 {signed} 次计分" in run_note(leader.get(ranking_url(ids)).get_data(as_text=True))
+
+    publishing.freeze_run(session, draft, **KW)
+    session.commit()
+    leader_page = leader.get(ranking_url(ids)).get_data(as_text=True)
+    assert f"第 {draft} 次计分" in run_note(leader_page) and "已冻结，待领导签发" in run_note(leader_page)
+    assert f"第 {signed} 次计分" in run_note(unit.get(ranking_url(ids)).get_data(as_text=True))
+
+    publishing.sign_run(session, draft, **KW)
+    session.commit()
+    assert f"第 {draft} 次计分" in run_note(unit.get(ranking_url(ids)).get_data(as_text=True))
 
 
 def test_the_drill_down_explains_a_total_with_groups_items_trimming_levels_and_comments(client, session, sign_in):
@@ -183,12 +240,13 @@ def test_while_a_round_is_open_only_turnout_is_shown(client, session, sign_in, m
     assert ids["campaign"] != campaign.id
 
 
-def test_a_campaign_without_a_run_says_so(client, session, sign_in):
+@pytest.mark.parametrize(("role", "note"), [(Role.ORGANISER, "尚无计分结果"), (Role.LEADER, "尚无可查看的计分结果")])
+def test_a_campaign_without_a_run_says_so(client, session, sign_in, role, note):
     ids = build_campaign(session)
-    sign_in(client, Role.LEADER)
+    sign_in(client, role)
 
-    assert "尚无计分结果" in page_text(client.get(ranking_url(ids)))
-    assert "尚无计分结果" in page_text(client.get(f"/results/campaigns/{ids['campaign']}/charts"))
+    assert note in page_text(client.get(ranking_url(ids)))
+    assert note in page_text(client.get(f"/results/campaigns/{ids['campaign']}/charts"))
 
 
 def test_a_target_of_another_campaign_is_not_found(client, session, sign_in, make_campaign):
@@ -211,7 +269,10 @@ def test_the_trend_follows_cloned_campaigns_by_target_code(client, session, sign
     target = organisation.save_target(session, later.id, fields, **KW)
     result = copy.deepcopy(first.result)
     next(t for t in result["targets"] if t["code"] == "A2")["total"] = 91.5
-    session.add(ScoringRun(campaign_id=later.id, created_at=NOW, digest="0" * 64, config=first.config, result=result))
+    run = ScoringRun(campaign_id=later.id, created_at=NOW, digest="0" * 64, config=first.config, result=result)
+    session.add(run)
+    session.flush()
+    publishing.freeze_run(session, run.id, **KW)
     session.commit()
     sign_in(client, Role.LEADER)
 
