@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -31,14 +31,22 @@ def _back() -> str | None:
 
 
 def _csrf_error(_error: CSRFError):
-    return _page(_("页面已过期或来源不明，请重新扫码或输入评议码后再试。"), hide_form=False), 400
+    if _is_public():
+        return _page(_("页面已过期或来源不明，请重新扫码或输入评议码后再试。"), hide_form=False), 400
+    message = _("页面已过期，内容没有提交。请返回上一页，刷新后重试；如已退出，请先重新登录。")
+    return _page(message, back=_back()), 400
+
+
+def _is_public() -> bool:
+    """A rater's page: the rating blueprint, or an address under it that matched no route."""
+    return request.blueprint == "public" or request.path == "/r" or request.path.startswith(("/r/", "/o/"))
 
 
 def _page(message: str, hide_form: bool = True, **context):
     """Public pages answer in their own light layout, the API in JSON, the rest in the admin layout."""
     if request.path.startswith("/api/"):
         return jsonify(error=message)
-    if request.blueprint == "public":
+    if _is_public():
         return render_template("public/enter.html", message=message, hide_form=hide_form)
     return render_template("error.html", message=message, **context)
 
@@ -56,5 +64,16 @@ _MESSAGES = {
 def _http_error(error: HTTPException):
     if error.code is None or error.code >= 500:
         return _page(_("服务器出错了，请稍后再试。")), error.code or 500
+    if error.code == 413 and current_app.config.get("MAX_CONTENT_LENGTH"):
+        size = size_text(current_app.config["MAX_CONTENT_LENGTH"])
+        return _page(_("上传的内容太大：一次提交的所有文件合计不能超过 %(size)s。", size=size)), 413
     message = _MESSAGES.get(error.code)
     return _page(_(message) if message else error.name), error.code
+
+
+def size_text(count: int) -> str:
+    """A byte count as people read it: "10 MB", "4 KB"."""
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if count >= scale:
+            return f"{count / scale:.3g} {unit}"
+    return f"{count} B"

@@ -231,6 +231,15 @@ def create_terminal(
     if not 1 <= ttl_minutes <= 60 * 24 * 30:
         raise DomainError(N_("有效期必须在 1 分钟到 30 天之间"))
     name = name.strip()[:100] or N_("窗口终端")
+    # Two live terminals of one name cannot be told apart in the list (nor revoked apart); a
+    # reloaded form would make one.
+    live = (
+        select(Terminal.id)
+        .join(CodeBatch, CodeBatch.id == Terminal.batch_id)
+        .where(CodeBatch.round_id == round_id, Terminal.name == name, Terminal.is_revoked.is_(False))
+    )
+    if session.scalar(live.limit(1)) is not None:
+        raise Conflict(N_("本轮已有名为“%(name)s”的终端：请换一个名称，或先撤销原来的终端"), name=name)
     batch = _new_batch(session, round_id, group_id, target_id, None, name, now=now, ttl_minutes=ttl_minutes)
     token = secrets.token_urlsafe(32)
     terminal = Terminal(name=name, batch=batch, token_digest=token_digest(token), created_at=now)

@@ -146,6 +146,8 @@ def _locked_run(session: Session, run_id: int) -> ScoringRun:
 def _move(run: ScoringRun, to: RunState) -> RunState:
     """Set the run's new state, or raise Conflict for a move ``RunState`` does not allow;
     returns the state it had."""
+    if run.state is to:  # sent twice (a second click, a second tab): nothing left to do
+        raise Conflict(N_("第 %(id)d 次计分已经是“%(now)s”，无需重复操作"), id=run.id, now=STATE_LABELS[to])
     if not run.state.can_move_to(to):
         raise Conflict(
             N_("第 %(id)d 次计分当前为“%(now)s”，不能改为“%(to)s”"),

@@ -214,6 +214,8 @@ def close_round(session: Session, round_id: int, *, now: datetime, actor_id: int
 
 
 def _move(round_: Round, to: RoundStatus) -> None:
+    if round_.status is to:  # sent twice (a second click, a second tab): nothing left to do
+        raise Conflict(N_("轮次“%(name)s”已经是%(now)s，无需重复操作"), name=round_.name, now=_STATUS_LABELS[to])
     if not round_.status.can_move_to(to):
         raise Conflict(
             N_("轮次“%(name)s”当前为%(now)s，不能改为%(to)s"),

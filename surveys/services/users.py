@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -36,8 +36,10 @@ def create_user(
     if not username or len(username) > 64:
         raise DomainError(N_("用户名不能为空，且不超过 64 个字符"))
     check_password(password, username)
-    if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(N_("用户名 %(name)s 已存在"), name=username)
+    # "Leader" beside "leader" would be two accounts people cannot tell apart when reading.
+    taken = session.scalar(select(User.username).where(func.lower(User.username) == username.lower()))
+    if taken is not None:
+        raise Conflict(N_("用户名 %(name)s 已存在"), name=taken)
     if role is Role.UNIT_OFFICER:
         if unit_id is None or session.get(Unit, unit_id) is None:
             raise DomainError(N_("单位联络员必须指定所属单位"))

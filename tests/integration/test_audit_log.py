@@ -467,6 +467,11 @@ REFUSALS = {
         None,
         lambda s, w: users.create_user(s, "organiser", PASSWORD, Role.LEADER, now=NOW, actor_id=w["actor"]),
     ),
+    "a username that differs only in case": (
+        Conflict,
+        None,
+        lambda s, w: users.create_user(s, "Organiser", PASSWORD, Role.LEADER, now=NOW, actor_id=w["actor"]),
+    ),
     "a weak password": (
         DomainError,
         None,

@@ -108,7 +108,11 @@ def test_an_upload_above_the_size_limit_is_refused_with_413(small_upload_app, ma
     assert client.post("/login", data={"username": user.username, "password": PASSWORD}).status_code == 302
     data = csv_bytes(roster_rows(189))
     assert len(data) > 4096
-    refused(lambda: import_file(client, campaign.id, data, "名单.csv"), 413, "上传的文件太大。")
+    refused(
+        lambda: import_file(client, campaign.id, data, "名单.csv"),
+        413,
+        "上传的内容太大：一次提交的所有文件合计不能超过 4 KB。",
+    )
     # The same file, small enough, goes through.
     assert import_file(client, campaign.id, csv_bytes(roster_rows(20)), "名单.csv").status_code == 302
 
@@ -215,9 +219,9 @@ def set_status(session, round_, status: RoundStatus) -> None:
     ("status", "action", "message"),
     [
         (RoundStatus.CLOSED, "open", "轮次“外部评议”当前为已结束，不能改为进行中"),
-        (RoundStatus.OPEN, "open", "轮次“外部评议”当前为进行中，不能改为进行中"),
+        (RoundStatus.OPEN, "open", "轮次“外部评议”已经是进行中，无需重复操作"),
         (RoundStatus.DRAFT, "close", "轮次“外部评议”当前为草稿，不能改为已结束"),
-        (RoundStatus.CLOSED, "close", "轮次“外部评议”当前为已结束，不能改为已结束"),
+        (RoundStatus.CLOSED, "close", "轮次“外部评议”已经是已结束，无需重复操作"),
     ],
 )
 def test_an_illegal_lifecycle_move_is_refused_with_409(

@@ -163,6 +163,22 @@ def test_a_terminal_token_is_shown_once_and_never_again(client, session, login, 
     assert client.get(f"/admin/batches/{terminal.batch_id}/slips.pdf").status_code == 409
 
 
+def test_a_reloaded_terminal_form_makes_no_second_terminal_of_the_same_name(client, session, login, make_campaign):
+    login()
+    campaign = make_campaign()
+    round_, target = campaign.rounds[0], campaign.targets[0]
+    form = {"name": "3号窗口", "target_code": target.code, "group_id": round_.groups[0].id, "ttl_minutes": 15}
+    assert client.post(f"/admin/rounds/{round_.id}/terminals", data=form).status_code == 200
+
+    again = client.post(f"/admin/rounds/{round_.id}/terminals", data=form)
+
+    assert again.status_code == 409 and "本轮已有名为“3号窗口”的终端" in page_text(again)
+    first = fresh(session).scalars(select(Terminal)).one()
+    assert client.post(f"/admin/terminals/{first.id}/revoke").status_code == 302
+    assert client.post(f"/admin/rounds/{round_.id}/terminals", data=form).status_code == 200  # its name is free again
+    assert len(fresh(session).scalars(select(Terminal)).all()) == 2
+
+
 def test_a_terminal_needs_a_known_target_code(client, session, login, make_campaign):
     login()
     round_ = make_campaign().rounds[0]

@@ -12,7 +12,9 @@ from surveys.models import AuditEntry, Campaign
 from tests.conftest import PASSWORD
 from tests.web.support import database_rows, fresh, location, page_text
 
-EXPIRED = "页面已过期或来源不明"
+#: What staff pages say (sign in again); raters are told to scan or type their code again.
+EXPIRED = "页面已过期，内容没有提交。请返回上一页，刷新后重试；如已退出，请先重新登录。"
+RATER_EXPIRED = "页面已过期或来源不明，请重新扫码或输入评议码后再试。"
 
 
 @pytest.fixture
@@ -97,3 +99,12 @@ def test_logout_without_the_token_is_refused_and_keeps_the_user_signed_in(csrf_c
     assert csrf_client.get("/admin/").status_code == 200
     logins = fresh(session).scalar(select(func.count()).where(AuditEntry.action == "auth.login"))
     assert logins == 1
+
+
+def test_a_rater_without_the_token_is_told_to_scan_again_on_the_rating_layout(csrf_client, session):
+    before = database_rows(session)
+    response = csrf_client.post("/r/submit", data={"code": "K7QM-3XPD-9TRA-U"})
+    assert response.status_code == 400
+    assert RATER_EXPIRED in page_text(response) and "重新登录" not in page_text(response)
+    assert 'name="code"' in response.text  # the code entry form, not the staff error page
+    assert database_rows(session) == before

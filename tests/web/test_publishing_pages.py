@@ -103,6 +103,18 @@ def test_moves_the_state_forbids_are_refused_with_409_and_write_nothing(session,
     assert database_rows(session) == before
 
 
+def test_freezing_twice_says_it_is_done_already_and_writes_nothing(session, clients):
+    ids, run_id = scored(session, clients)
+    assert move(clients["organiser"], ids["campaign"], "freeze", run_id).status_code == 302
+    before = database_rows(session)
+
+    again = move(clients["organiser"], ids["campaign"], "freeze", run_id)
+
+    assert again.status_code == 409
+    assert f"第 {run_id} 次计分已经是“已冻结，待领导签发”，无需重复操作" in page_text(again)
+    assert database_rows(session) == before
+
+
 @pytest.mark.parametrize(
     ("role", "action"),
     [("leader", "freeze"), ("organiser", "sign"), ("admin", "sign"), ("leader", "publish"), ("unit_officer", "sign")],
