@@ -34,6 +34,8 @@ messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l -o evalsite/translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i evalsite/translations/messages.pot -d evalsite/translations -l en --no-fuzzy-matching
 
+# Printed slips, posters and the terminal API point at this server unless told otherwise.
+run: export EVALSITE_PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: $(STAMP) translations
 	$(BIN)/flask init-db
 	$(BIN)/flask seed-demo --ballots 600 --history
