@@ -86,6 +86,16 @@ def run_note(html: str) -> str:
     return visible_text(match[1]) if match else ""
 
 
+@pytest.mark.parametrize(("zone", "shown"), [("Asia/Shanghai", "2026-03-01 17:00"), ("UTC", "2026-03-01 09:00")])
+def test_the_run_time_is_read_on_the_clocks_of_the_configured_time_zone(make_app, session, make_user, zone, shown):
+    ids = scored_campaign(session, suppress_below=3, ballots=PAPER_BALLOTS)  # scored at 09:00 UTC
+    client = make_app(TIMEZONE=zone).test_client()
+    leader = make_user(Role.LEADER)
+    client.post("/login", data={"username": leader.username, "password": "secret-pass-123"})
+
+    assert f"第 {ids['run']} 次计分，{shown}" in run_note(client.get(ranking_url(ids)).get_data(as_text=True))
+
+
 def test_a_draft_run_is_for_organisers_only_labelled_as_such(client, session, sign_in, make_user):
     ids = scored_campaign(session, suppress_below=3, ballots=PAPER_BALLOTS, signed=False)
     officer = make_user(Role.UNIT_OFFICER, "fgw", unit_id=session.get(Target, ids["targets"]["A1"]).unit_id)
