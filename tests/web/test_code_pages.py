@@ -185,6 +185,8 @@ def test_a_terminal_needs_a_known_target_code(client, session, login, make_campa
     form = {"name": "3号窗口", "target_code": "NOPE", "group_id": round_.groups[0].id, "ttl_minutes": 15}
     response = client.post(f"/admin/rounds/{round_.id}/terminals", data=form)
     assert response.status_code == 400 and "没有编号为“NOPE”的评议对象" in page_text(response)
+    text = page_text(response)  # said at the top, above the batch and terminal lists, not only at the form
+    assert text.index("终端未添加：没有编号为“NOPE”的评议对象") < text.index("按评议主体汇总")
     assert fresh(session).scalars(select(Terminal)).all() == []
 
 
