@@ -112,14 +112,14 @@ def load_config(session: Session, campaign: Campaign) -> CampaignConfig:
             name=c.name,
             kind=c.kind.value,
             weight=float(c.weight),
-            round=_round_config(c.round) if c.round is not None else None,
+            round=round_config(c.round) if c.round is not None else None,
         )
         for c in campaign.components
     )
     return CampaignConfig(campaign.name, campaign.year, components, load_rules(session, campaign.id))
 
 
-def _round_config(round_: Round) -> RoundConfig:
+def round_config(round_: Round) -> RoundConfig:
     """A round's scale, items and groups, checked against the copy frozen when it opened.
 
     The services refuse to edit a questionnaire or group once its round has opened, so a

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from surveys.models import Campaign, Comment, Component, Round, RoundStatus, Target
 from surveys.scoring.integrity import round_integrity
-from surveys.scoring.run import load_config
+from surveys.scoring.run import load_rules, round_config
 
 
 def unit_codes(session: Session, campaign_id: int, unit_id: int | None) -> set[str]:
@@ -29,12 +29,17 @@ def has_open_round(campaign: Campaign) -> bool:
 
 def turnout(session: Session, campaign: Campaign) -> list[dict]:
     """Codes issued / used / void per rater group and per batch, and ballots per group, of
-    each open round (``integrity.round_integrity``, without the per-ballot figures)."""
-    config = load_config(session, campaign)
+    every round that has opened, whether or not it counts in the score (a poster round may
+    not): open rounds first (``integrity.round_integrity``, without the per-ballot figures)."""
+    burst_per_day = load_rules(session, campaign.id).burst_per_day
+    opened = [r for r in campaign.rounds if r.status is not RoundStatus.DRAFT]
+    opened.sort(key=lambda r: (r.status is not RoundStatus.OPEN, r.id))
     return [
-        round_integrity(session, r, burst_per_day=config.rules.burst_per_day, straight_lined={})
-        for r in config.rounds
-        if r.status == RoundStatus.OPEN.value
+        {
+            **round_integrity(session, round_config(r), burst_per_day=burst_per_day, straight_lined={}),
+            "is_open": r.status is RoundStatus.OPEN,
+        }
+        for r in opened
     ]
 
 

@@ -246,8 +246,18 @@ def test_while_a_round_is_open_only_turnout_is_shown(client, session, sign_in, m
         assert not re.search(r"\d+\.\d\d", text)  # no score anywhere
     assert "已发放 7 个评议码，已使用 0 个（0.0%）" in turnout
     assert "服务对象 7 0 0.0% 0 0" in turnout
-    assert f"{batch.label or batch.id} 服务对象 7 0 7 0" in turnout
+    assert f"第 {batch.id} 批{f' · {batch.label}' if batch.label else ''} 服务对象 7 0 7 0" in turnout
     assert ids["campaign"] != campaign.id
+
+
+def test_turnout_lists_every_round_that_opened_closed_ones_too(client, session, sign_in):
+    ids = scored_campaign(session, suppress_below=3, ballots=PAPER_BALLOTS)  # its rounds are closed
+    sign_in(client, Role.LEADER)
+
+    turnout = page_text(client.get(f"/results/campaigns/{ids['campaign']}/turnout"))
+
+    assert "还没有开始过的评议轮次" not in turnout
+    assert "已结束" in turnout and "服务对象" in turnout
 
 
 @pytest.mark.parametrize(("role", "note"), [(Role.ORGANISER, "尚无计分结果"), (Role.LEADER, "尚无可查看的计分结果")])
