@@ -41,8 +41,8 @@ def save_round(
     """Create a round or edit one.
 
     ``fields``: name, kind, questionnaire_id, opens_on, closes_on, is_open_round,
-    aggregation, trim_k, is_strict. Once open only the closing date may move (and not
-    before today); a closed round cannot be edited at all.
+    aggregation, trim_k, is_strict. Once open only the name may change and the closing date
+    move (not before today); a closed round cannot be edited at all.
     """
     campaign = get(session, Campaign, campaign_id)
     round_ = get(session, Round, round_id) if round_id else None
@@ -53,8 +53,8 @@ def save_round(
         if round_.status is RoundStatus.CLOSED:
             raise Conflict(N_("轮次“%(name)s”已结束，不能再修改"), name=round_.name)
         changed = {k for k, v in values.items() if getattr(round_, k) != v}
-        if changed - {"closes_on"}:
-            ensure_draft(round_)
+        if changed - {"name", "closes_on"}:
+            raise Conflict(N_("轮次“%(name)s”正在进行中，只能修改名称和结束日期"), name=round_.name)
         if "closes_on" in changed and values["closes_on"] < now.date():
             raise DomainError(N_("结束日期不能早于今天"))
     if any(r.name == values["name"] and r is not round_ for r in campaign.rounds):
@@ -76,6 +76,15 @@ def _round_values(session: Session, campaign: Campaign, fields: dict) -> dict:
         raise DomainError(N_("请填写开始和结束日期"))
     if closes_on < opens_on:
         raise DomainError(N_("结束日期不能早于开始日期"))
+    # A year's evaluation may start late in that year and end early in the next; a date years
+    # away is a typing mistake (9999-01-01), not a plan.
+    if not (campaign.year - 1 <= opens_on.year and closes_on.year <= campaign.year + 1):
+        raise DomainError(
+            N_("轮次日期应在 %(first)d 年至 %(last)d 年之间（本评议活动为 %(year)d 年度）"),
+            first=campaign.year - 1,
+            last=campaign.year + 1,
+            year=campaign.year,
+        )
     questionnaire = None
     if fields.get("questionnaire_id"):
         questionnaire = get(session, Questionnaire, fields["questionnaire_id"])

@@ -457,6 +457,16 @@ REFUSALS = {
             **_kw(w),
         ),
     ),
+    "a round dated years from its campaign": (
+        DomainError,
+        None,
+        lambda s, w: rounds.save_round(
+            s,
+            w["campaign"].id,
+            {"name": "远期", "kind": "external", "opens_on": date(9999, 1, 1), "closes_on": date(9999, 12, 31)},
+            **_kw(w),
+        ),
+    ),
     "a zero group weight": (
         DomainError,
         None,

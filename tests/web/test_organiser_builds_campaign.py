@@ -219,12 +219,19 @@ def test_an_organiser_builds_a_campaign_through_the_pages_and_clones_it_for_next
                 "aggregation": "median",
                 "trim_k": "0",
             },
-            round_frozen,
+            "轮次“外部评议”正在进行中，只能修改名称和结束日期",
         ),
     ]:
         refused = post(client, url, data, status=409)
         assert (message or questionnaire_frozen) in page_text(refused), url
     assert database_rows(session) == before
+
+    # Its name may still change (nothing scored depends on it while it is open).
+    round_form = {"kind": "external", "questionnaire_id": questionnaire_id, "opens_on": "2026-03-16"}
+    round_form |= {"closes_on": "2026-04-15", "aggregation": "mean", "trim_k": "0"}
+    post(client, f"/admin/rounds/{external}/edit", {**round_form, "name": "群众评议"})
+    assert fresh(session).get(Round, external).name == "群众评议"
+    post(client, f"/admin/rounds/{external}/edit", {**round_form, "name": "外部评议"})
 
     # The internal round is still a draft: its own groups can still be weighed differently.
     internal_group = fresh(session).scalar(
