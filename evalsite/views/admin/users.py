@@ -7,6 +7,7 @@ import secrets
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from evalsite import audit_view
 from evalsite.auth import ORGANISERS, role_required
 from evalsite.database import get_session
 from evalsite.forms import PasswordResetForm, UnitForm, UserForm, choices, edit_form
@@ -138,7 +139,15 @@ def _set_active(user_id: int, is_active: bool, done: str):
 def audit_log():
     """The audit log, newest first, 100 a page."""
     page = page_number()
-    entries = audit.list_entries(get_session(), limit=AUDIT_PAGE + 1, offset=(page - 1) * AUDIT_PAGE)
+    db = get_session()
+    entries = audit.list_entries(db, limit=AUDIT_PAGE + 1, offset=(page - 1) * AUDIT_PAGE)
+    shown = entries[:AUDIT_PAGE]
     return render_template(
-        "admin/audit.html", entries=entries[:AUDIT_PAGE], page=page, has_next=len(entries) > AUDIT_PAGE
+        "admin/audit.html",
+        entries=shown,
+        names=audit_view.user_names(db, shown),
+        action_label=audit_view.action_label,
+        changes=audit_view.changes,
+        page=page,
+        has_next=len(entries) > AUDIT_PAGE,
     )
