@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from evalsite.i18n import error_text, translate
+from evalsite.sizes import size_text
 from surveys.errors import DomainError
 from surveys.i18n import N_
 
@@ -69,11 +70,3 @@ def _http_error(error: HTTPException):
         return _page(_("上传的内容太大：一次提交的所有文件合计不能超过 %(size)s。", size=size)), 413
     message = _MESSAGES.get(error.code)
     return _page(_(message) if message else error.name), error.code
-
-
-def size_text(count: int) -> str:
-    """A byte count as people read it: "10 MB", "4 KB"."""
-    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
-        if count >= scale:
-            return f"{count / scale:.3g} {unit}"
-    return f"{count} B"

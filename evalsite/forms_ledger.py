@@ -10,6 +10,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from evalsite.forms import choices
+from surveys.errors import DomainError
+from surveys.i18n import N_
 
 
 class ProblemForm(FlaskForm):
@@ -60,14 +62,21 @@ class ReportForm(FlaskForm):
 
 
 class VerifyForm(FlaskForm):
+    #: Starts unchosen: 满意 and 基本满意 close the problem for good (销号), so never by default.
     verdict = SelectField(
         _l("核验结论"),
         choices=choices(
-            [("satisfied", _l("满意")), ("basically_satisfied", _l("基本满意")), ("unsatisfied", _l("不满意"))]
+            [
+                ("", _l("请选择")),
+                ("satisfied", _l("满意")),
+                ("basically_satisfied", _l("基本满意")),
+                ("unsatisfied", _l("不满意")),
+            ]
         ),
+        validators=[InputRequired()],
     )
     text = TextAreaField(_l("核验意见"), validators=[Optional(), Length(max=5000)])
-    deadline_on = DateField(_l("新的整改期限（不满意时必填）"), validators=[Optional()])
+    deadline_on = DateField(_l("新的整改期限"), description=_l("选择“不满意”时必填"), validators=[Optional()])
 
 
 class WithdrawForm(FlaskForm):
@@ -80,3 +89,23 @@ class HonourForm(FlaskForm):
         choices=choices([("", _l("不上榜")), ("red", _l("红榜（整改典型）")), ("black", _l("黑榜（整改不力）"))]),
     )
     note = StringField(_l("上榜理由"), validators=[Optional(), Length(max=200)])
+
+
+def refusal(form: FlaskForm, missing: str) -> DomainError:
+    """Why ``form`` failed validation, as a DomainError naming the field at fault.
+
+    The first field with errors, in the form's order, decides: typed text that is not a
+    date, or text longer than its ``Length``; anything else means the required choice or
+    text was not given, told by ``missing`` (a msgid). WTForms' own messages are not shown:
+    they name no field and are not in our catalogue.
+    """
+    for field in form:
+        if not field.errors:
+            continue
+        if isinstance(field, DateField) and any(field.raw_data or ()):
+            return DomainError(N_("%(field)s不是有效的日期"), field=field.label.text)
+        limit = next((v.max for v in field.validators if isinstance(v, Length) and v.max >= 0), None)
+        if limit is not None and len(field.data or "") > limit:
+            return DomainError(N_("%(field)s不能超过 %(n)d 个字符"), field=field.label.text, n=limit)
+        break
+    return DomainError(missing)

@@ -11,14 +11,15 @@ from sqlalchemy.orm import Session
 
 from surveys.cells import spreadsheet_safe
 from surveys.i18n import N_
-from surveys.models import Campaign, Problem, ProblemSource, ProblemState, StepKind, Verdict
+from surveys.models import Campaign, Problem, ProblemSource, ProblemState, ProblemStep, StepKind, Verdict
+from surveys.moments import local
 from surveys.services.ledger import Filters, list_problems
 from surveys.services.lookup import get
 
 SHEET_TITLE = "整改台账"
 HEADER = [
     "序号", "问题标题", "状态", "是否逾期", "责任单位", "评议对象", "来源", "整改期限",
-    "问题描述", "群众意见摘录", "核验记录", "最终评价", "销号人", "销号时间", "红黑榜",
+    "问题描述", "群众意见摘录", "整改与核验记录", "最终评价", "销号人", "销号时间", "红黑榜",
 ]  # fmt: skip
 
 STATE_LABELS = {
@@ -44,15 +45,25 @@ VERDICT_LABELS = {
 HONOUR_LABELS = {"red": N_("红榜"), "black": N_("黑榜")}
 
 
-def ledger_rows(problems: list[Problem], today: date) -> list[list]:
-    """The sheet's rows (without header), in the ledger's order."""
+def history(problem: Problem, zone: str) -> str:
+    """The problem's reports and verdicts, one line each dated on ``zone``'s calendar, oldest first."""
+    return "\n".join(f"{local(s.at, zone):%Y-%m-%d} {_step_text(s)}" for s in problem.steps)
+
+
+def _step_text(step: ProblemStep) -> str:
+    if step.kind is StepKind.REPORT:
+        return "整改报告"
+    return f"核验：{VERDICT_LABELS[step.verdict]}" + (f"（新期限 {step.deadline_on}）" if step.deadline_on else "")
+
+
+def ledger_rows(problems: list[Problem], today: date, zone: str) -> list[list]:
+    """The sheet's rows (without header), in the ledger's order.
+
+    The final verdict (最终评价) is the one that closed the problem: a problem sent back
+    (不满意) and not yet closed again has none, whatever its latest verdict was.
+    """
     rows = []
     for number, p in enumerate(problems, start=1):
-        verdicts = [
-            f"{s.at:%Y-%m-%d} {VERDICT_LABELS[s.verdict]}" + (f"（新期限 {s.deadline_on}）" if s.deadline_on else "")
-            for s in p.steps
-            if s.kind is StepKind.VERDICT
-        ]
         rows.append(
             [
                 number,
@@ -65,25 +76,27 @@ def ledger_rows(problems: list[Problem], today: date) -> list[list]:
                 p.deadline_on,
                 p.description,
                 p.quote,
-                "\n".join(verdicts),
-                VERDICT_LABELS[p.verdict] if p.verdict else "",
+                history(p, zone),
+                VERDICT_LABELS[p.verdict] if p.state is ProblemState.CLOSED else "",
                 (p.closer.display_name or p.closer.username) if p.closer else "",
-                p.closed_at.replace(microsecond=0) if p.closed_at else None,
+                local(p.closed_at, zone).replace(tzinfo=None, microsecond=0) if p.closed_at else None,
                 HONOUR_LABELS[p.honour.value] if p.honour else "",
             ]
         )
     return rows
 
 
-def ledger_workbook(session: Session, campaign_id: int, *, today: date, filters: Filters | None = None) -> bytes:
-    """The campaign's ledger (as filtered on its page) as XLSX bytes."""
+def ledger_workbook(
+    session: Session, campaign_id: int, *, today: date, zone: str, filters: Filters | None = None
+) -> bytes:
+    """The campaign's ledger (as filtered on its page) as XLSX bytes; times on ``zone``'s clocks."""
     campaign = get(session, Campaign, campaign_id)
     book = Workbook()
     sheet = book.active
     sheet.title = SHEET_TITLE
     sheet.append([spreadsheet_safe(f"{campaign.name} 整改台账（截至 {today.isoformat()}）")])
     sheet.append(HEADER)
-    for row in ledger_rows(list_problems(session, today=today, campaign_id=campaign.id, filters=filters), today):
+    for row in ledger_rows(list_problems(session, today=today, campaign_id=campaign.id, filters=filters), today, zone):
         sheet.append([spreadsheet_safe(value) for value in row])
     sheet["A1"].font = Font(bold=True, size=14)
     for cell in sheet[2]:

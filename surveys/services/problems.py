@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from surveys.errors import Conflict, DomainError
 from surveys.i18n import N_
 from surveys.models import (
+    AuditEntry,
     Campaign,
     Honour,
     Problem,
@@ -24,6 +26,7 @@ from surveys.models import (
     StepKind,
     Target,
     Unit,
+    User,
     Verdict,
 )
 from surveys.services import audit
@@ -33,6 +36,7 @@ from surveys.services.lookup import get
 from surveys.services.validate import required_text
 
 MAX_TEXT = 5000
+_WITHDRAW = "problem.withdraw"  #: the audit action that keeps a withdrawal's reason
 
 
 @dataclass(frozen=True)
@@ -179,8 +183,35 @@ def withdraw(session: Session, problem_id: int, reason: str, *, now: datetime, a
     values = {"state": problem.state.move_to(ProblemState.WITHDRAWN), "honour": None, "honour_note": ""}
     diff = audit.apply_changes(problem, values)
     who = {"now": now, "actor_id": actor_id, "obj": problem, "summary": problem.title}
-    audit.record(session, "problem.withdraw", reason=reason, **who, **diff)
+    audit.record(session, _WITHDRAW, reason=reason, **who, **diff)
     return problem
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """Why, when and by whom a problem was withdrawn."""
+
+    reason: str
+    at: datetime
+    actor: User | None
+
+
+def withdrawal(session: Session, problem: Problem) -> Withdrawal | None:
+    """How a withdrawn problem was withdrawn; None if it is not withdrawn.
+
+    Read from the audit entry ``withdraw`` wrote, the only place the reason is kept; a
+    withdrawal is final, so there is at most one.
+    """
+    if problem.state is not ProblemState.WITHDRAWN:
+        return None
+    entry = session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.object_type == Problem.__tablename__, AuditEntry.object_id == problem.id)
+        .where(AuditEntry.action == _WITHDRAW)
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    ).first()
+    return Withdrawal(entry.detail.get("reason", ""), entry.at, entry.actor) if entry else None
 
 
 def set_honour(

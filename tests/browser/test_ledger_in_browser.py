@@ -104,6 +104,7 @@ def test_a_problem_goes_from_comments_to_closed_with_one_rejection(
     page.select_option("select[name=verdict]", "unsatisfied")
     page.fill("textarea[name=text]", "缺少排班表")
     page.fill("input[name=deadline_on]", NEW_DEADLINE)
+    page.once("dialog", lambda dialog: dialog.accept())  # the verdict asks before it is sent
     page.get_by_role("button", name="提交核验").click()
     expect(page.locator("h1 .badge").first).to_have_text("重新整改")
     expect(page.locator(".steps")).to_contain_text("核验：不满意")
@@ -121,6 +122,7 @@ def test_a_problem_goes_from_comments_to_closed_with_one_rejection(
     sign_in(page, live_server, "jfb")
     page.goto(f"{live_server}/ledger/problems/{problem_id}")
     page.select_option("select[name=verdict]", "satisfied")
+    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="提交核验").click()
     expect(page.locator("h1 .badge").first).to_have_text("已销号")
     expect(page.locator(".facts")).to_contain_text("jfb")

@@ -219,6 +219,17 @@ def test_counts_and_overdue_follow_today(session, world):
     assert by_campaign[world["campaign_id"]] == by_campaign[None] == counts
 
 
+def test_a_withdrawal_is_read_back_with_its_reason_actor_and_time(session, world, make_user):
+    organiser = make_user(username="jfb")
+    assert problems.withdrawal(session, session.get(Problem, world["problem_a"])) is None
+    problems.withdraw(session, world["problem_a"], "  与第 3 项重复登记 ", now=LATER, actor_id=organiser.id)
+    session.commit()
+
+    withdrawal = problems.withdrawal(session, session.get(Problem, world["problem_a"]))
+
+    assert withdrawal == problems.Withdrawal("与第 3 项重复登记", LATER, organiser)
+
+
 def test_the_problems_for_a_target_leave_withdrawn_ones_out(session, world):
     a01 = world["targets"]["A01"]
     assert [p.id for p in ledger.problems_for_target(session, a01)] == [world["problem_a"]]

@@ -12,7 +12,9 @@ from flask_login import current_user
 
 from evalsite.auth import READERS
 from evalsite.database import local_today, utcnow
+from evalsite.sizes import size_text
 from surveys.models import Role
+from surveys.services.attachments import MAX_FILES
 from surveys.services.ledger_export import HONOUR_LABELS, SOURCE_LABELS, STATE_LABELS, VERDICT_LABELS
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger")
@@ -38,6 +40,16 @@ def actor() -> dict:
 
 def attachment_limit() -> int:
     return current_app.config["ATTACHMENT_MAX_BYTES"]
+
+
+def upload_limits() -> dict:
+    """What one report may carry, for its form's hint: the size per file and per request
+    (``MAX_CONTENT_LENGTH``, which answers 413 when exceeded), and the number of files."""
+    return {
+        "each": size_text(attachment_limit()),
+        "total": size_text(current_app.config["MAX_CONTENT_LENGTH"]),
+        "count": MAX_FILES,
+    }
 
 
 @bp.record_once

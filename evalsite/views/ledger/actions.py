@@ -7,9 +7,8 @@ from flask_babel import gettext as _
 
 from evalsite.auth import ORGANISERS, role_required
 from evalsite.database import get_session, local_today
-from evalsite.forms_ledger import HonourForm, ReportForm, VerifyForm, WithdrawForm
+from evalsite.forms_ledger import HonourForm, ReportForm, VerifyForm, WithdrawForm, refusal
 from evalsite.views.ledger import actor, attachment_limit, bp, scope
-from surveys.errors import DomainError
 from surveys.i18n import N_
 from surveys.models import Honour, Role, Verdict
 from surveys.services import problems
@@ -25,7 +24,7 @@ def report(problem_id: int):
     visible_problem(db, problem_id, unit_id=scope())  # another unit's: 404 before anything else
     form = ReportForm()
     if not form.validate_on_submit():
-        raise DomainError(N_("请填写整改情况"))
+        raise refusal(form, N_("请填写整改情况"))
     uploads = [Upload(f.filename or "", f.read()) for f in form.files.data or [] if hasattr(f, "read")]
     problems.report(db, problem_id, form.text.data, uploads, unit_id=scope(), max_bytes=attachment_limit(), **actor())
     db.commit()
@@ -40,7 +39,7 @@ def verify(problem_id: int):
     db = get_session()
     form = VerifyForm()
     if not form.validate_on_submit():
-        raise DomainError(N_("请选择核验结论"))
+        raise refusal(form, N_("请选择核验结论"))
     verdict = Verdict(form.verdict.data)
     problems.verify(db, problem_id, verdict, form.text.data, form.deadline_on.data, today=local_today(), **actor())
     db.commit()
@@ -55,7 +54,7 @@ def withdraw(problem_id: int):
     db = get_session()
     form = WithdrawForm()
     if not form.validate_on_submit():
-        raise DomainError(N_("请填写撤销理由"))
+        raise refusal(form, N_("请填写撤销理由"))
     problems.withdraw(db, problem_id, form.reason.data, **actor())
     db.commit()
     flash(_("整改事项已撤销"))
@@ -69,7 +68,7 @@ def honour(problem_id: int):
     db = get_session()
     form = HonourForm()
     if not form.validate_on_submit():
-        raise DomainError(N_("请选择红榜或黑榜"))
+        raise refusal(form, N_("请选择红榜或黑榜"))
     choice = Honour(form.honour.data) if form.honour.data else None
     problems.set_honour(db, problem_id, choice, form.note.data, **actor())
     db.commit()

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import io
 
-from flask import abort, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from evalsite.auth import READERS, role_required
 from evalsite.database import get_session, local_today
 from evalsite.forms_ledger import HonourForm, ReportForm, VerifyForm, WithdrawForm
-from evalsite.views.ledger import LEDGER_ROLES, attachment_limit, bp, scope
+from evalsite.views.ledger import LEDGER_ROLES, bp, scope, upload_limits
 from surveys.models import Campaign, ProblemSource, ProblemState, Role, Unit
-from surveys.services import campaigns, ledger, organisation
+from surveys.services import campaigns, ledger, organisation, problems
 from surveys.services.ledger_export import ledger_workbook
 from surveys.services.lookup import get
 
@@ -84,7 +84,8 @@ def problem(problem_id: int):
         honour_form=HonourForm(
             formdata=None, honour=problem.honour.value if problem.honour else "", note=problem.honour_note
         ),
-        max_mb=f"{attachment_limit() / 2**20:g}",
+        withdrawal=problems.withdrawal(db, problem),
+        upload_limits=upload_limits(),
     )
 
 
@@ -104,7 +105,9 @@ def export(campaign_id: int):
     """The campaign's ledger, as filtered on its page, as an XLSX workbook."""
     db = get_session()
     campaign = get(db, Campaign, campaign_id)
-    data = ledger_workbook(db, campaign.id, today=local_today(), filters=_filters())
+    data = ledger_workbook(
+        db, campaign.id, today=local_today(), zone=current_app.config["TIMEZONE"], filters=_filters()
+    )
     name = f"{campaign.name}-整改台账-{local_today():%Y%m%d}.xlsx"
     return send_file(
         io.BytesIO(data),
