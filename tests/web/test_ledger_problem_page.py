@@ -96,7 +96,7 @@ def test_a_withdrawn_problem_shows_why_who_and_when(client, session, make_user, 
     assert fresh(session).get(Problem, pid).state is ProblemState.WITHDRAWN
     page = page_text(client.get(f"/ledger/problems/{pid}"))
     assert "已撤销" in page and "撤销理由 与第 3 项重复登记" in page
-    assert re.search(r"撤销 jfb · \d{4}-\d{2}-\d{2} \d{2}:\d{2}", page)
+    assert re.search(r"撤销记录 jfb · \d{4}-\d{2}-\d{2} \d{2}:\d{2}", page)
 
 
 def test_a_problem_that_is_not_withdrawn_shows_no_withdrawal(client, session, make_user, world):
