@@ -181,8 +181,8 @@ def make_campaign(session):
                 "name": "外部评议",
                 "kind": "external",
                 "questionnaire_id": q.id,
-                "opens_on": date(2026, 3, 1),
-                "closes_on": date(2026, 3, 31),
+                "opens_on": date(year, 3, 1),
+                "closes_on": date(year, 3, 31),
             },
             **kw,
         )
