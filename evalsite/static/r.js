@@ -2,14 +2,45 @@
 (function () {
   "use strict";
   // A scanned QR opens /r#CODE: the fragment never reaches the server or its logs.
-  // Move it into the form, clear it from the address bar and history, and submit.
+  // Move it into a code form, clear it from the address bar and history, and submit.
   var codeForm = document.getElementById("code-form");
-  if (codeForm && location.hash.length > 1) {
-    var code = decodeURIComponent(location.hash.slice(1));
+  var rateForm = document.getElementById("rate-form");
+  var heldCode = rateForm && rateForm.elements.code; // absent on a poster's form
+  function formForCode() {
+    if (codeForm || !heldCode) return codeForm;
+    // The form a first code opened: a second code replaces it, as on the code page.
+    var form = document.createElement("form");
+    form.method = "post";
+    form.action = rateForm.getAttribute("data-open");
+    form.hidden = true;
+    form.appendChild(rateForm.elements.csrf_token.cloneNode());
+    var field = document.createElement("input");
+    field.name = "code";
+    form.appendChild(field);
+    document.body.appendChild(form);
+    return form;
+  }
+  function takeCode() {
+    var form = location.hash.length > 1 && formForCode();
+    if (!form) return false;
+    var code = location.hash.slice(1);
+    try { code = decodeURIComponent(code); } catch (e) { /* not %-encoded: use it as it is */ }
     history.replaceState(null, "", location.pathname + location.search);
-    codeForm.elements.code.value = code;
-    codeForm.submit();
-    return;
+    form.elements.code.value = code;
+    form.submit();
+    return true;
+  }
+  // A tab already at /r sees only the fragment change: the page does not load again.
+  window.addEventListener("hashchange", takeCode);
+  if (takeCode()) return;
+  // Switching language reloads the page and would lose a code's form: the code rides in the
+  // fragment of the switch's action, which the browser keeps across /language's redirect to
+  // /r (the server never sees it), and comes back as if scanned again.
+  var language = document.getElementById("language");
+  if (language && heldCode) {
+    language.addEventListener("submit", function () {
+      language.action = language.getAttribute("action").split("#")[0] + "#" + encodeURIComponent(heldCode.value);
+    });
   }
   // A code that rates several targets: one screen per target.
   var steps = document.querySelectorAll(".step");

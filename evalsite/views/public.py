@@ -2,15 +2,17 @@
 
 The code travels in the URL fragment of the QR (``/r#CODE``), which browsers never send;
 ``r.js`` moves it into the form and clears the address bar. The code then lives only in
-the page's form fields: never in a URL, a redirect, a cookie or a log line.
+the page's form fields: never in a URL, a redirect, a cookie or a log line. Once a ballot is
+cast the session is cleared; only the language the rater chose survives.
 """
 
 from __future__ import annotations
 
 import re
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 
+from evalsite import login_session
 from evalsite.database import get_session, utcnow
 from evalsite.i18n import error_text
 from evalsite.keys import code_keys
@@ -24,6 +26,20 @@ bp = Blueprint("public", __name__)
 _ANSWER = re.compile(r"^a-(\d{1,10})-(\d{1,10})$")
 _COMMENT = re.compile(r"^c-(\d{1,10})$")
 _failures = limiter.shared_limit(CODE_FAILURES, scope="code-failures", deduct_when=is_failure)
+#: Pages the language switch may lead back to: a GET shows them again and their paths hold
+#: nothing but ids. Every other rater page leads back to the code page.
+_RETURNABLE = frozenset({"public.poster", "public.poster_submit"})
+
+
+@bp.context_processor
+def _language_return() -> dict[str, str]:
+    """Where the layout's language switch leads a rater back to (other pages: ``i18n.language_next``).
+
+    Never the path of a POST with a code (the code is gone with the page; ``r.js`` carries
+    a code shown in the form across in the URL fragment) and never a path no route matched
+    (it could hold a code the rater typed).
+    """
+    return {"rater_return": request.path if request.endpoint in _RETURNABLE else url_for("public.enter")}
 
 
 @bp.get("/r")
@@ -58,14 +74,20 @@ def submit():
     except DomainError as error:
         return _refused(error)
     db.commit()
-    session.clear()  # nothing of this visit stays in the cookie
+    login_session.clear()  # nothing of this visit stays in the cookie but the language chosen
     return redirect(url_for("public.thanks"))
 
 
 @bp.get("/r/thanks")
 def thanks():
-    """Thank the rater."""
-    return render_template("public/thanks.html")
+    """Thank the rater and say that the code is used up."""
+    return render_template("public/thanks.html", is_code_used=True)
+
+
+@bp.get("/o/thanks")
+def poster_thanks():
+    """Thank a poster's rater: no code was involved."""
+    return render_template("public/thanks.html", is_code_used=False)
 
 
 @bp.get("/o/<int:round_id>/<int:target_id>")
@@ -92,8 +114,8 @@ def poster_submit(round_id: int, target_id: int):
     except DomainError as error:
         return _refused(error, hide_form=True)
     db.commit()
-    session.clear()
-    return redirect(url_for("public.thanks"))
+    login_session.clear()
+    return redirect(url_for("public.poster_thanks"))
 
 
 def _refused(error: DomainError, **context):

@@ -193,3 +193,60 @@ def test_without_javascript_a_typed_code_shows_every_target_on_one_page(
     expect(page.locator("h1")).to_contain_text(THANKS)
     assert fresh(session).scalar(select(func.count()).select_from(Ballot)) == 1
     assert phone_without_script.blocked == []
+
+
+def held_code(page) -> str:
+    """The code the open rating form casts with, as printed on the slip."""
+    return codes.display(page.locator("#rate-form input[name=code]").input_value())
+
+
+@pytest.mark.parametrize("first", ["code page", "a first code's form"])
+def test_a_code_opened_in_a_tab_already_at_r_opens_its_form(
+    browser_app, live_server, phone, session, make_campaign, first
+):
+    grouped, _targets = issue_codes(session, browser_app, make_campaign, "round")
+    page = phone.page
+    if first == "code page":
+        page.goto(f"{live_server}/r")
+        expect(page.locator("#code")).to_be_visible()
+    else:
+        page.goto(f"{live_server}/r#{grouped[0]}")
+        expect(page.locator("#rate-form")).to_be_visible()
+        assert held_code(page) == grouped[0]
+
+    page.goto(f"{live_server}/r#{grouped[1]}")  # same page, new fragment: nothing loads by itself
+
+    expect(page.locator("#rate-form")).to_be_visible()
+    expect(page.locator("#rate-form input[name=code]")).to_have_value(codes.normalise(grouped[1]))
+    assert "#" not in page.url and page.evaluate("location.hash") == ""
+    assert phone.errors == [] and phone.csp_violations == []
+
+
+def test_switching_to_english_on_a_codes_form_keeps_the_form_and_never_sends_the_code(
+    browser_app, live_server, phone, session, make_campaign
+):
+    grouped, targets = issue_codes(session, browser_app, make_campaign, "unit", count=1)
+    page = phone.page
+    wire: list[str] = []  # every URL, redirect and language-switch body; only posts to /r may hold the code
+    page.on("request", lambda r: wire.append(r.url + (r.post_data or "" if "/language" in r.url else "")))
+    page.on("response", lambda r: wire.append(r.headers.get("location", "")))
+    page.goto(f"{live_server}/r#{grouped[0]}")
+    expect(page.locator("#rate-form")).to_be_visible()
+    wire.clear()  # the QR's own URL holds the code in its fragment, by design
+    switch = page.locator("#language button")
+    expect(switch).to_have_text("English")
+    assert_big(switch)
+
+    switch.tap()
+
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("#rate-form")).to_be_visible()
+    assert held_code(page) == grouped[0]
+    expect(page.locator(".step:visible h2")).to_have_text(targets[0].name)
+    expect(page.locator("#language button")).to_have_text("简体中文")
+    assert "#" not in page.url and page.evaluate("location.hash") == ""
+    assert any("/language" in line for line in wire)
+    canonical = codes.normalise(grouped[0])
+    spellings = {grouped[0], canonical, grouped[0].lower(), canonical.lower()}
+    assert not [line for line in wire if any(spelling in line for spelling in spellings)]
+    assert phone.errors == [] and phone.csp_violations == [] and phone.blocked == []

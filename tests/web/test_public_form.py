@@ -25,13 +25,15 @@ from surveys.services import issuing, rounds
 from surveys.services.issuing import CodeKeys
 from tests.conftest import REDIS_URI
 from tests.integration.test_casting import HOSTILE, KW, open_first_round
-from tests.web.support import database_rows, fresh
+from tests.web.support import database_rows, fresh, page_text
 
 MAX_PAGE_BYTES = 60 * 1024
 _REFERENCE = re.compile(r"""(?:src|href|action)\s*=\s*["']([^"']*)["']""", re.IGNORECASE)
 _OTHER_HOST = re.compile(r"(?:https?:)?//[\w.-]+", re.IGNORECASE)
 _CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]+)")
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+_SWITCH = re.compile(r'<form method="post" action="/language"[^>]*>(.*?)</form>', re.DOTALL)
+_HIDDEN = re.compile(r'<input type="hidden" name="([\w-]+)" value="([^"]*)">')
 
 
 def keys_of(app) -> CodeKeys:
@@ -344,7 +346,7 @@ def cast_with_tokens(client, code: str, round_, targets):
     """The real sequence: open /r, post the code with its token, post the form with its token.
 
     While the form is open the session holds the CSRF token (and Flask-Login's freshness
-    flag), never the code.
+    flag, and the language if one was chosen), never the code.
     """
     entry = client.get("/r")
     form = client.post("/r", data={"code": code, "csrf_token": token_of(entry)})
@@ -352,7 +354,7 @@ def cast_with_tokens(client, code: str, round_, targets):
     app = client.application
     cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
     held = app.session_interface.get_signing_serializer(app).loads(cookie.value)
-    assert set(held) <= {"csrf_token", "_fresh"} and not any(s in repr(held) for s in spellings(code))
+    assert set(held) <= {"csrf_token", "_fresh", "lang"} and not any(s in repr(held) for s in spellings(code))
     return client.post("/r/submit", data=ballot_form(code, round_, targets, csrf_token=token_of(form)))
 
 
@@ -431,6 +433,76 @@ def test_no_log_record_holds_the_code_in_any_spelling(csrf_app, session, round_,
     for spelled in (code, second):
         for spelling in spellings(spelled):
             assert spelling not in logged and spelling not in caplog.text
+
+
+# --- the rater's language --------------------------------------------------------------------
+
+
+def language_switch(response) -> dict[str, str] | None:
+    """The hidden fields of the page's language switch, or None when the page has none."""
+    match = _SWITCH.search(response.get_data(as_text=True))
+    return dict(_HIDDEN.findall(match[1])) if match else None
+
+
+def choose_language(client, lang: str, page: str = "/r"):
+    """Press the language switch on ``page`` as a rater would."""
+    return client.post("/language", data=language_switch(client.get(page)) | {"lang": lang})
+
+
+def held_in_cookie(client) -> dict:
+    """What the session cookie holds, decoded; {} without a cookie."""
+    app = client.application
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    return app.session_interface.get_signing_serializer(app).loads(cookie.value) if cookie else {}
+
+
+def test_the_code_page_offers_the_other_language_and_leads_back_to_itself(csrf_app):
+    client = csrf_app.test_client()
+    page = client.get("/r")
+
+    fields = language_switch(page)
+    assert fields is not None and fields["next"] == "/r" and fields["csrf_token"]
+    assert '<button name="lang" value="en"' in page.get_data(as_text=True)
+
+    switched = choose_language(client, "en")
+
+    assert switched.status_code == 302 and switched.headers["Location"] == "/r"
+    english = client.get("/r").get_data(as_text=True)
+    assert '<html lang="en">' in english and '<button name="lang" value="zh_CN"' in english
+
+
+def test_the_switch_on_a_codes_form_leads_back_to_the_code_page_and_never_carries_the_code(client, app, round_, issue):
+    (code,) = issue(app)
+
+    form = client.post("/r", data={"code": code})
+
+    assert form.status_code == 200
+    switch = _SWITCH.search(form.get_data(as_text=True))[0]
+    assert language_switch(form)["next"] == "/r"
+    assert not any(spelling in switch for spelling in spellings(code))
+
+
+def test_a_rater_who_chose_english_is_thanked_in_english_and_the_cookie_keeps_only_the_language(
+    csrf_app, session, round_, campaign, issue
+):
+    client = csrf_app.test_client()
+    (code,) = issue(csrf_app)
+    assert choose_language(client, "en").status_code == 302
+
+    cast = cast_with_tokens(client, code, round_, campaign.targets)
+
+    assert cast.status_code == 302
+    assert held_in_cookie(client) == {"lang": "en"}
+    thanks = client.get(cast.headers["Location"])
+    assert '<html lang="en">' in thanks.get_data(as_text=True)
+    assert "Thank you for your evaluation!" in page_text(thanks)
+    # Flask-Login marks any session without a login `_fresh: False`: a constant, nothing of the visit.
+    assert held_in_cookie(client) in ({"lang": "en"}, {"lang": "en", "_fresh": False})
+    assert ballots(session) == 1
+
+
+def test_the_thanks_page_has_no_switch_so_that_no_new_token_lands_in_the_cookie(client):
+    assert language_switch(client.get("/r/thanks")) is None
 
 
 # --- rate limits -----------------------------------------------------------------------------
