@@ -42,7 +42,9 @@ HEADERS = {
     "Content-Security-Policy": _policy(CONTENT_SECURITY_POLICY),
     "X-Content-Type-Options": "nosniff",
     # Our own pages may see where a user came from on our site (the error page's "back" link);
-    # other sites learn nothing. The public form says no-referrer in its own <meta> as well.
+    # other sites learn nothing. The rating pages say the same in their own <meta>: over HTTPS,
+    # Flask-WTF refuses a form whose Referer is missing, so "no-referrer" there would refuse
+    # every ballot. Codes ride in the fragment, which no Referer carries.
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",  # frame-ancestors for browsers that predate CSP 2
     "Cross-Origin-Opener-Policy": "same-origin",

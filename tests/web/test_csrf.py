@@ -108,3 +108,20 @@ def test_a_rater_without_the_token_is_told_to_scan_again_on_the_rating_layout(cs
     assert RATER_EXPIRED in page_text(response) and "重新登录" not in page_text(response)
     assert 'name="code"' in response.text  # the code entry form, not the staff error page
     assert database_rows(session) == before
+
+
+def test_over_https_a_rating_form_sent_with_its_same_site_referrer_passes_the_csrf_check(csrf_app):
+    """Flask-WTF insists on a same-site Referer over HTTPS; the rating pages must let browsers send it."""
+    phone = csrf_app.test_client()
+    entry = phone.get("/r", base_url="https://evalsite.example")
+    assert '<meta name="referrer" content="same-origin">' in entry.text
+
+    sent = phone.post(
+        "/r",
+        data={"code": "K7QM-3XPD-9TRA-U", "csrf_token": token_on(entry)},
+        base_url="https://evalsite.example",
+        headers={"Referer": "https://evalsite.example/r"},
+    )
+
+    assert RATER_EXPIRED not in page_text(sent)
+    assert sent.status_code in (400, 403) and "评议码" in page_text(sent)  # the code's own refusal
