@@ -17,7 +17,7 @@ import csv
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from evalsite.keys import code_keys
 from surveys import codes as code_format
@@ -82,7 +82,8 @@ def build_world(session, p: list[str], app) -> dict:
     accounts = [
         users.create_user(session, p[i][:64], STRONG, Role.LEADER, display_name=p[(i + 9) % n][:100], **kw)
         for i in range(n)
-        if p[i][:64].strip() and session.scalar(select(User.id).where(User.username == p[i][:64].strip())) is None
+        if p[i][:64].strip()
+        and session.scalar(select(User.id).where(func.lower(User.username) == p[i][:64].strip().lower())) is None
     ]
     rounds.open_round(session, round_.id, **kw)
     with app.app_context():
