@@ -121,8 +121,8 @@ def test_a_scanned_code_rates_each_target_once_on_a_phone(
         visible.locator("textarea").fill(f"{SUGGESTION}（{target.code}）")
         if index == 0:
             snap(page, tmp_path, "rate.png" if scope == "unit" else "rate-round.png")
+        expect(submit).to_be_visible()  # 不了解 is on the scale: every answer is optional
         if index < n_targets - 1:
-            expect(submit).to_be_hidden()
             tap_big(visible.locator("button.next"))
     expect(submit).to_be_visible()
     assert submit.bounding_box()["height"] >= MIN_TAP_PX
@@ -149,6 +149,25 @@ def test_a_scanned_code_rates_each_target_once_on_a_phone(
     assert phone.blocked == [], "the rating pages must not load anything from outside"
     assert phone.errors == []
     assert phone.csp_violations == [], "the rating pages must work under the Content-Security-Policy"
+
+
+def test_a_rater_who_knows_one_of_several_targets_sends_the_form_from_its_screen(
+    browser_app, live_server, phone, session, make_campaign
+):
+    grouped, targets = issue_codes(session, browser_app, make_campaign, "round")
+    page = phone.page
+    page.goto(f"{live_server}/r#{grouped[0]}")
+    first = page.locator(".step:visible")
+    expect(first.locator("h2")).to_have_text(targets[0].name)
+
+    for item_index in range(2):
+        first.locator("fieldset").nth(item_index).locator("label.level").first.tap()
+    page.locator("#submit").tap()
+
+    expect(page.locator("h1")).to_contain_text(THANKS)
+    db = fresh(session)
+    assert db.scalar(select(func.count()).select_from(Ballot)) == 1
+    assert set(db.scalars(select(Rating.target_id))) == {targets[0].id}  # the others left unrated
 
 
 def test_a_mistyped_code_typed_by_hand_is_called_mistyped(browser_app, live_server, phone, session, make_campaign):
