@@ -258,7 +258,6 @@ FROZEN_EDITS = {
     "make it strict": lambda s, r: rounds.save_round(
         s, r.campaign_id, round_fields(r, is_strict=True), round_id=r.id, **KW
     ),
-    "rename it": lambda s, r: rounds.save_round(s, r.campaign_id, round_fields(r, name="改名"), round_id=r.id, **KW),
     "move its opening day": lambda s, r: rounds.save_round(
         s, r.campaign_id, round_fields(r, opens_on=date(2026, 3, 2)), round_id=r.id, **KW
     ),
@@ -284,6 +283,18 @@ def test_an_open_or_closed_round_refuses_every_configuration_change(session, mak
     assert configuration(session, round_.id) == before  # nothing changed in this transaction
     session.rollback()
     assert configuration(session, round_.id) == before
+
+
+def test_an_open_round_may_be_renamed_a_closed_one_may_not(session, make_campaign):
+    """The name is not part of what scoring freezes; a closed round's record stays as it was."""
+    round_ = first_round(make_campaign())
+    rounds.open_round(session, round_.id, **KW)
+    rounds.save_round(session, round_.campaign_id, round_fields(round_, name="群众评议"), round_id=round_.id, **KW)
+    assert session.get(Round, round_.id).name == "群众评议"
+    rounds.close_round(session, round_.id, **KW)
+
+    with pytest.raises(Conflict):
+        rounds.save_round(session, round_.campaign_id, round_fields(round_, name="改名"), round_id=round_.id, **KW)
 
 
 def test_a_questionnaire_shared_with_an_open_round_is_frozen_for_its_draft_rounds_too(session, make_campaign):
