@@ -237,6 +237,7 @@ def test_a_code_opened_in_a_tab_already_at_r_opens_its_form(
 
     expect(page.locator("#rate-form")).to_be_visible()
     expect(page.locator("#rate-form input[name=code]")).to_have_value(codes.normalise(grouped[1]))
+    page.wait_for_load_state("load")  # its script and style sheet too, before the test ends and closes it
     assert "#" not in page.url and page.evaluate("location.hash") == ""
     assert phone.errors == [] and phone.csp_violations == []
 
@@ -261,7 +262,8 @@ def test_switching_to_english_on_a_codes_form_keeps_the_form_and_never_sends_the
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("#rate-form")).to_be_visible()
     assert held_code(page) == grouped[0]
-    expect(page.locator("#rate-form .step h2").first).to_have_text(targets[0].name)  # the same code's form
+    page.wait_for_load_state("load")  # its script and style sheet too, before the test ends and closes it
+    expect(page.locator(".step:visible h2")).to_have_text(targets[0].name, timeout=15_000)  # the same code's form
     expect(page.locator("#language button")).to_have_text("简体中文")
     assert "#" not in page.url and page.evaluate("location.hash") == ""
     assert any("/language" in line for line in wire)
