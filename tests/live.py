@@ -76,7 +76,9 @@ class LiveServer:
             try:
                 if request(self, "GET", "/healthz", timeout=limit)[0] == 200:
                     return self
-            except OSError:
+            except (OSError, http.client.HTTPException):
+                # Not listening yet. A connect to a free port in the ephemeral range can even meet
+                # itself (TCP self-connect) and read back its own request as a bad status line.
                 time.sleep(0.05)
         self.stop()
         raise RuntimeError(f"gunicorn did not answer within {limit:.0f} s:\n{self.errors()}")
