@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -14,6 +15,7 @@ from flask_login import LoginManager, current_user, login_required, logout_user
 from evalsite import login_session, throttle
 from evalsite.database import get_session, utcnow
 from evalsite.forms import LoginForm
+from surveys.db import claim_write_lock
 from surveys.models import Role, User
 from surveys.services import users
 
@@ -38,17 +40,20 @@ def init_app(app: Flask) -> None:
 
 @login_manager.user_loader
 def _load_user(session_id: str) -> LoginUser | None:
-    """The signed-in user, unless the account was disabled or its password changed since."""
+    """The signed-in user, unless the account was disabled, its password changed or its
+    sessions were ended (logout) since this session began."""
     user_id, _sep, fingerprint = session_id.partition(":")
     user = get_session().get(User, int(user_id)) if user_id.isdigit() and len(user_id) < 10 else None
-    if user is None or not user.is_active or fingerprint != password_fingerprint(user):
+    if user is None or not user.is_active or not hmac.compare_digest(fingerprint, session_fingerprint(user)):
         return None
     return LoginUser(user)
 
 
-def password_fingerprint(user: User) -> str:
-    """Changes whenever the password does, so a reset ends the sessions opened with the old one."""
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+def session_fingerprint(user: User) -> str:
+    """Changes whenever the password or the session version does, so a reset, a password
+    change, a logout or disabling the account ends every session opened before."""
+    seed = f"{user.password_hash}:{user.session_version}"
+    return hashlib.sha256(seed.encode()).hexdigest()[:16]
 
 
 class LoginUser:
@@ -65,7 +70,7 @@ class LoginUser:
         self.is_active = user.is_active
         self.must_change_password = user.must_change_password
         self.name = user.display_name or user.username
-        self._session_id = f"{user.id}:{password_fingerprint(user)}"
+        self._session_id = f"{user.id}:{session_fingerprint(user)}"
 
     def get_id(self) -> str:
         return self._session_id
@@ -129,7 +134,13 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Sign out and forget everything the session held."""
+    """Sign out everywhere: the user's session version goes up, so this cookie (and any copy of
+    it, on any device) no longer signs anyone in; then forget everything the session held."""
+    db = get_session()
+    claim_write_lock(db)
+    if current_user.is_authenticated:
+        users.end_sessions(db, current_user.id, now=utcnow())
+        db.commit()
     logout_user()
     login_session.clear()
     return redirect(url_for("auth.login"))

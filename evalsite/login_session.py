@@ -6,7 +6,7 @@ Flask keeps the session in a signed cookie whose signature is valid for
 alive on a long-open public form. A signed-in session gets two stamps on top: when it
 started (ended after ``PERMANENT_SESSION_LIFETIME``, 8 h by default, however busy) and when
 it was last used (ended after ``SESSION_IDLE_SECONDS``, 30 min by default). An admin's
-password reset changes the session id (see ``auth.password_fingerprint``), so the "must change"
+password reset changes the session id (see ``auth.session_fingerprint``), so the "must change"
 mark set at the next login is the only one that matters.
 """
 

@@ -35,6 +35,9 @@ class User(Base):
     must_change_password: Mapped[bool] = mapped_column(default=False)
     #: Part of the login session's id: changing the password ends every other session.
     password_changed_at: Mapped[datetime | None]
+    #: Part of the login session's id too: raised at logout, password change or disabling, it
+    #: ends every session opened before, so a copied cookie is worthless afterwards.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     unit = relationship("Unit")
 

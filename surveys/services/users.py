@@ -14,7 +14,15 @@ from surveys.models import Role, Unit, User
 from surveys.passwords import check_password
 from surveys.services import audit
 
-__all__ = ["authenticate", "change_own_password", "check_password", "create_user", "reset_password", "set_active"]
+__all__ = [
+    "authenticate",
+    "change_own_password",
+    "check_password",
+    "create_user",
+    "end_sessions",
+    "reset_password",
+    "set_active",
+]
 
 #: Checked against when a username is unknown, so both paths take the same time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
@@ -132,16 +140,27 @@ def _set_password(user: User, password: str, *, now: datetime) -> None:
     check_password(password, user.username)
     user.password_hash = generate_password_hash(password)
     user.password_changed_at = now
+    user.session_version += 1
+
+
+def end_sessions(session: Session, user_id: int, *, now: datetime) -> None:
+    """End every login session of a user, on every device (logout does this): a session's id
+    names the session version, so raising it makes every cookie issued before worthless."""
+    user = get_user(session, user_id)
+    user.session_version += 1
+    audit.record(session, "auth.logout", now=now, actor_id=user.id, obj=user, summary=user.username)
 
 
 def set_active(session: Session, user_id: int, is_active: bool, *, now: datetime, actor_id: int | None) -> User:
-    """Disable or enable an account. A disabled user is signed out at their next request;
-    nobody can disable their own account (an admin could lock everyone out)."""
+    """Disable or enable an account. A disabled user is signed out at their next request and
+    stays so when enabled again (sessions end for good); nobody can disable their own account
+    (an admin could lock everyone out)."""
     user = get_user(session, user_id)
     if not is_active and user.id == actor_id:
         raise DomainError(N_("不能停用自己的账号"))
     if user.is_active != is_active:
         user.is_active = is_active
+        user.session_version += 1  # enabling again must not bring back a session from before
         action = "user.enable" if is_active else "user.disable"
         audit.record(session, action, now=now, actor_id=actor_id, obj=user, summary=user.username)
     return user

@@ -205,3 +205,47 @@ def test_an_idle_or_old_session_ends(client, sign_in, stamp, age):
     response = client.get("/admin/")
     assert location(response)[0] == "/login"
     assert location(client.get("/admin/"))[0] == "/login"  # signed out, not just redirected once
+
+
+def copy_of_cookie(app, client):
+    """Another browser holding a copy of ``client``'s session cookie (as a thief would)."""
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session").value)
+    return thief
+
+
+def test_logout_ends_the_session_for_a_copied_cookie_too(app, sign_in, session):
+    user_client = app.test_client()
+    user = sign_in(user_client, Role.LEADER)
+    other_device = app.test_client()
+    assert attempt(other_device, user.username, PASSWORD).status_code == 302
+    thief = copy_of_cookie(app, user_client)
+    assert thief.get("/").status_code == 200
+    assert location(user_client.post("/logout"))[0] == "/login"
+    assert location(thief.get("/"))[0] == "/login"
+    assert location(other_device.get("/"))[0] == "/login"  # logout ends the user's sessions everywhere
+    assert "auth.logout" in fresh(session).scalars(select(AuditEntry.action)).all()
+    assert attempt(user_client, user.username, PASSWORD).status_code == 302  # a new login works
+
+
+def test_a_password_change_ends_a_copied_cookie_and_keeps_the_changer_signed_in(app, sign_in):
+    user_client = app.test_client()
+    sign_in(user_client, Role.LEADER)
+    thief = copy_of_cookie(app, user_client)
+    changed = user_client.post(
+        "/account/password", data={"current": PASSWORD, "new": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
+    assert changed.status_code == 302
+    assert user_client.get("/").status_code == 200
+    assert location(thief.get("/"))[0] == "/login"
+
+
+def test_enabling_a_disabled_user_again_does_not_bring_back_an_old_cookie(app, sign_in):
+    admin_client, user_client = app.test_client(), app.test_client()
+    sign_in(admin_client, Role.ADMIN)
+    user = sign_in(user_client, Role.ORGANISER)
+    thief = copy_of_cookie(app, user_client)
+    admin_client.post(f"/admin/users/{user.id}/disable")
+    admin_client.post(f"/admin/users/{user.id}/enable")
+    assert location(thief.get("/admin/"))[0] == "/login"
+    assert location(user_client.get("/admin/"))[0] == "/login"
