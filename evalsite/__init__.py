@@ -26,13 +26,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     config.check(app.config)
 
-    from evalsite import auth, cli, database, deployment, errors, i18n, limits, security
+    from evalsite import auth, cli, database, deployment, errors, i18n, limits, security, selectors
     from evalsite.views import account, admin, api, home, ledger, public, public_results, publishing, reports, results
 
     database.init_app(app)
     security.init_app(app)
     limits.init_app(app)
     i18n.init_app(app)
+    selectors.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, String, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveys.db import Base
+from surveys.models.selector import SelectorColumns
 from surveys.models.types import enum_column
 
 
@@ -73,7 +74,9 @@ class Round(Base):
         return self.status is RoundStatus.DRAFT
 
 
-class RaterGroup(Base):
+class RaterGroup(SelectorColumns, Base):
+    """Who rates in a round; its selector names the targets its codes may cover."""
+
     __tablename__ = "rater_groups"
     __table_args__ = (
         UniqueConstraint("round_id", "name"),

@@ -10,13 +10,23 @@ from sqlalchemy.orm import Session
 from surveys.errors import Conflict, DomainError
 from surveys.i18n import N_
 from surveys.models import Campaign, Category, CodeBatch, Rating, Target, TargetKind, Unit
+from surveys.pinyin import sort_key
 from surveys.services import audit
 from surveys.services.lookup import get
 from surveys.services.validate import required_text
 
 
 def list_units(session: Session) -> list[Unit]:
-    return list(session.scalars(select(Unit).order_by(Unit.name)))
+    """Every unit of the installation, by pinyin."""
+    return sorted(session.scalars(select(Unit)), key=lambda unit: sort_key(unit.name))
+
+
+def campaign_units(session: Session, campaign_id: int) -> list[Unit]:
+    """The units that have targets in the campaign, by pinyin: what a campaign's drop-downs list."""
+    units = session.scalars(
+        select(Unit).where(Unit.id.in_(select(Target.unit_id).where(Target.campaign_id == campaign_id)))
+    )
+    return sorted(units, key=lambda unit: sort_key(unit.name))
 
 
 def save_unit(
