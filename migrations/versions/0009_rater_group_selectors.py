@@ -1,7 +1,7 @@
 """rater group selectors: who rates whom (DESIGN §6a)
 
-Revision ID: 0008_rater_group_selectors
-Revises: 0007
+Revision ID: 0009_rater_group_selectors
+Revises: 0008_session_version
 Create Date: 2026-12-08 00:20:00
 
 A rater group gets the three columns of a target selector (surveys/models/selector.py),
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0008_rater_group_selectors'
-down_revision = '0007'
+revision = '0009_rater_group_selectors'
+down_revision = '0008_session_version'
 branch_labels = None
 depends_on = None
 
