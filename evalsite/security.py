@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 
-from flask import Flask, Request, abort, make_response, request
+from flask import Flask, Request, abort, make_response, request, session
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
@@ -56,14 +56,18 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 def init_app(app: Flask) -> None:
     app.request_class = ClosingRequest
-    app.before_request(refuse_nul_bytes)
+    app.before_request(refuse_malformed_input)
     csrf.init_app(app)
     app.after_request(add_security_headers)
+    app.after_request(forbid_storing_signed_in_pages)
 
 
-def refuse_nul_bytes():
-    """400 for a NUL character in a query or form value: no text of ours holds one, and
-    PostgreSQL refuses it in text columns (the query would fail with a server error)."""
+def refuse_malformed_input():
+    """400 for what no form of ours sends: a NUL character in a query or form value (PostgreSQL
+    refuses it in text columns, the query would fail with a server error), or a multipart
+    part without a name (werkzeug keys it None, which no view expects)."""
+    if None in request.form or None in request.files:
+        abort(400)
     values = [*request.args.values(), *(request.form.values() if request.form else ())]
     if any("\x00" in value for value in values):
         abort(400)
@@ -94,6 +98,16 @@ def add_security_headers(response):
         response.headers.setdefault(name, value)
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", HSTS)
+    return response
+
+
+def forbid_storing_signed_in_pages(response):
+    """``Cache-Control: no-store`` on everything a signed-in user is sent, downloads included:
+    on a shared office PC the back button must not show the leader's ranking after logout.
+    Static files and assets marked public (plotly.js) keep their long cache; they hold no data."""
+    if "_user_id" in session and request.endpoint != "static" and not response.cache_control.public:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Pragma"] = "no-cache"
     return response
 
 

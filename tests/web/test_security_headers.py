@@ -117,3 +117,36 @@ def test_only_chart_pages_allow_inline_styles_and_scripts_stay_our_own_everywher
         directives = dict(part.split(" ", 1) for part in policies[url].split("; "))
         assert directives["script-src"] == "'self'" and directives["style-src"] == "'self' 'unsafe-inline'"
         assert directives["object-src"] == directives["base-uri"] == directives["frame-ancestors"] == "'none'"
+
+
+def test_a_multipart_part_without_a_name_is_a_bad_request_not_a_server_error(client):
+    body = b"--XX\r\nContent-Disposition: form-data\r\n\r\nvalue\r\n--XX--\r\n"
+    for path in ("/r/submit", "/login"):
+        response = client.post(path, data=body, content_type="multipart/form-data; boundary=XX")
+        assert response.status_code == 400, path
+
+
+def cache_control(client, url: str) -> str:
+    response = client.get(url)
+    response.close()
+    return response.headers.get("Cache-Control", "")
+
+
+def test_signed_in_pages_and_downloads_are_never_stored_and_static_files_still_are(client, session, sign_in):
+    ids = scored_campaign(session)
+    base = f"/results/campaigns/{ids['campaign']}"
+    assert "no-store" not in cache_control(client, "/static/app.css")
+    sign_in(client, Role.LEADER)
+    for url in (
+        "/",
+        base,
+        f"{base}/targets/{ids['targets']['A1']}",
+        f"/reports/campaigns/{ids['campaign']}/results.xlsx",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.headers["Cache-Control"] == "no-store", url
+    assert "no-store" not in cache_control(client, "/static/app.css")
+    assert "public" in cache_control(client, "/results/assets/plotly.min.js")
+    client.post("/logout")
+    assert client.get(base).status_code == 302
