@@ -32,6 +32,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from surveys.db import create_private_file
+
 #: Tables without which a file is not an evalsite database, whatever its revision.
 REQUIRED_TABLES = frozenset({"alembic_version", "campaigns", "rounds", "ballots", "ratings", "codes"})
 
@@ -101,6 +103,7 @@ def restore_sqlite(backup: Path, live: Path, known_revisions: Collection[str]) -
     """Replace the live database with a checked backup, in one transaction; returns its revision."""
     revision = check_sqlite(backup, known_revisions)
     live.parent.mkdir(parents=True, exist_ok=True)
+    create_private_file(live)
     source = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
     target = sqlite3.connect(live, timeout=30)
     try:

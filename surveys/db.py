@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
 import uuid
+from pathlib import Path
 
-from sqlalchemy import MetaData, create_engine, event, exc
+from sqlalchemy import MetaData, create_engine, event, exc, make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -36,6 +39,9 @@ def make_engine(url: str, **kwargs) -> Engine:
     up front (see `claim_write_lock`).
     """
     if url.startswith("sqlite"):
+        database = make_url(url).database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            create_private_file(Path(database))
         kwargs.setdefault("connect_args", {})
         kwargs["connect_args"].setdefault("timeout", 5.0)
         engine = create_engine(url, **kwargs)
@@ -44,6 +50,20 @@ def make_engine(url: str, **kwargs) -> Engine:
     engine = create_engine(url, **kwargs)
     _ping_after_idle(engine)
     return engine
+
+
+def create_private_file(path: Path) -> None:
+    """Create ``path`` empty and readable by its owner only (0600), unless it exists.
+
+    A SQLite database holds code digests and ballots; SQLite would create it under the umask
+    (often 0644, world-readable), and its -wal and -shm files take the database file's mode.
+    An empty file is what SQLite takes for a new database. A missing folder is left for
+    SQLite to report, as before.
+    """
+    if not path.parent.is_dir():
+        return
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
 #: A pooled server connection idle longer than this is pinged before it is handed out.

@@ -8,6 +8,8 @@ tells an operator to do.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 import subprocess
 import sys
@@ -19,6 +21,7 @@ from sqlalchemy import delete, select, update
 
 from evalsite import create_app
 from evalsite.cli import upgrade_database
+from surveys import backup
 from surveys.backup import BackupError, check_dump, libpq
 from surveys.db import make_engine, make_session_factory
 from surveys.models import Ballot, Campaign, Code, CodeStatus, Comment
@@ -272,3 +275,40 @@ def test_a_file_that_is_not_a_pg_dump_archive_is_refused(tmp_path):
     fake.write_bytes(b"PGDMP" + bytes(200))
     with pytest.raises(BackupError, match="pg_restore failed"):
         check_dump(fake, {"0003"})
+
+
+def mode(path: Path) -> str:
+    return oct(path.stat().st_mode & 0o777)
+
+
+def test_a_new_sqlite_database_and_its_wal_files_are_readable_by_their_owner_only(tmp_path):
+    old_umask = os.umask(0o022)  # the usual umask, under which SQLite itself creates 0644 files
+    try:
+        url = f"sqlite:///{tmp_path / 'new.db'}"
+        upgrade_database(url)
+        engine = make_engine(url)
+        add_campaign(engine, "新库")
+        with engine.connect() as open_connection:  # the -wal and -shm files exist while it is open
+            open_connection.scalar(select(Campaign.id).limit(1))
+            files = sorted(tmp_path.iterdir())
+            assert [p.name for p in files] == ["new.db", "new.db-shm", "new.db-wal"]
+            assert {p.name: mode(p) for p in files} == dict.fromkeys(("new.db", "new.db-shm", "new.db-wal"), "0o600")
+        engine.dispose()
+    finally:
+        os.umask(old_umask)
+
+
+def test_a_restore_to_a_new_place_and_a_backup_are_readable_by_their_owner_only(site, tmp_path):
+    runner, _engine, live = site
+    old_umask = os.umask(0o022)
+    try:
+        copy = tmp_path / "copy.db"
+        assert runner.invoke(args=["backup", str(copy)]).exit_code == 0
+        assert mode(copy) == "0o600"
+        elsewhere = tmp_path / "elsewhere" / "evalsite.db"
+        with contextlib.closing(sqlite3.connect(copy)) as conn:
+            revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+        backup.restore_sqlite(copy, elsewhere, {revision})
+        assert mode(elsewhere) == "0o600"
+    finally:
+        os.umask(old_umask)
