@@ -205,3 +205,22 @@ def test_a_closed_round_leaves_no_trace_of_the_order_ballots_were_cast_in(engine
         rho = correlation_with_submission(dumped, code_order if name == "used codes" else order)
         assert abs(rho) < 0.4, f"{name}: dump order follows submission order (rho={rho:.2f})"
     assert session.scalar(select(sa.func.count()).select_from(Ballot)) == BALLOTS
+
+
+def test_two_rounds_close_in_one_transaction_and_both_are_sealed(engine, session, make_campaign):
+    """Sealing's scratch tables must not outlive one round's sealing (PostgreSQL refused the
+    second round with DuplicateTable "sealed_codes" when they lived until the commit)."""
+    campaigns = [make_campaign("第一个活动"), make_campaign("第二个活动")]
+    rounds_ = [open_first_round(session, campaign) for campaign in campaigns]
+    for round_, campaign in zip(rounds_, campaigns, strict=True):
+        cast_in_order(session, round_, campaign.targets[0], 6)
+    for round_ in rounds_:
+        rounds.close_round(session, round_.id, **KW)
+    session.commit()
+    session.expire_all()
+    assert [session.get(type(round_), round_.id).status.value for round_ in rounds_] == ["closed", "closed"]
+    for round_ in rounds_:
+        assert session.scalar(select(sa.func.count()).select_from(Ballot).where(Ballot.round_id == round_.id)) == 6
+    if engine.dialect.name == "postgresql":
+        xmins = {xmin for _id, xmin in physical_rows(engine, "ballots", "id")}
+        assert len(xmins) == 1, "both rounds were rewritten by the one closing transaction"
