@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from evalsite.database import utcnow
 from evalsite.i18n import error_text
 from evalsite.output_file import OutputFile
+from evalsite.scoring_text import reason_text
 from surveys.cells import spreadsheet_safe
 from surveys.db import claim_write_lock
 from surveys.errors import DomainError, NotFound
@@ -64,6 +65,8 @@ def score(campaign_id: int, json_path: Path, save: bool, allow_open: bool) -> No
     counts = {s: sum(t.status.value == s for t in result.targets) for s in ("ranked", "vetoed", "insufficient")}
     click.echo(f"digest {result.digest}")
     click.echo(_("排名 %(ranked)d，一票否决 %(vetoed)d，数据不足 %(insufficient)d", **counts))
+    for note in result.notes:
+        click.echo(_("注意：%(note)s", note=reason_text(note.to_dict())))
     if result.is_provisional:
         click.echo(_("注意：仍有轮次在进行中，本次结果为临时结果。"), err=True)
     if run_id is not None:

@@ -29,7 +29,7 @@ def score(config: CampaignConfig, inputs: Inputs, *, integrity: Sequence[dict] =
     """
     priors = _group_means(config, inputs) if config.rules.shrinkage_m else {}
     targets = [_score_target(config, inputs, target, priors) for target in inputs.targets]
-    targets = _rank(targets, config.rules)
+    targets, notes = _rank(targets, config.rules)
     targets.sort(key=lambda t: (_STATUS_ORDER[t.status], t.rank or 0, t.code))
     return ScoreResult(
         config=to_dict(config),
@@ -37,6 +37,7 @@ def score(config: CampaignConfig, inputs: Inputs, *, integrity: Sequence[dict] =
         targets=tuple(targets),
         is_provisional=any(r.status == "open" for r in config.rounds),
         integrity=tuple(integrity),
+        notes=tuple(notes),
     )
 
 
@@ -122,13 +123,9 @@ def _imported_component(component: ComponentConfig, target: TargetInfo, inputs: 
     return ComponentScore(component.name, "imported", component.weight, combine.rescale(*pair), imported=pair)
 
 
-def _rank(targets: list[TargetResult], rules: Rules) -> list[TargetResult]:
-    entries = [
-        ranking.Entry(t.code, t.total_2dp, t.category, t.ballots, t.grade)
-        for t in targets
-        if t.status is TargetStatus.RANKED
-    ]
-    marks = ranking.Marks(
+def marks_for(rules: Rules) -> ranking.Marks:
+    """The bottom-N / top-N rules of a campaign as ``ranking`` takes them."""
+    return ranking.Marks(
         top_n=rules.top_n,
         bottom_n=rules.bottom_n,
         by_category=rules.rank_scope == "category",
@@ -137,11 +134,28 @@ def _rank(targets: list[TargetResult], rules: Rules) -> list[TargetResult]:
         top_min_grade=rules.top_min_grade,
         grade_bands=rules.grade_bands,
     )
+
+
+def _rank(targets: list[TargetResult], rules: Rules) -> tuple[list[TargetResult], list[Reason]]:
+    """Ranks and marks, and the notes where N is larger than the list or a category holds."""
+    entries = [
+        ranking.Entry(t.code, t.total_2dp, t.category, t.ballots, t.grade)
+        for t in targets
+        if t.status is TargetStatus.RANKED
+    ]
+    marks = marks_for(rules)
     placed = ranking.standings(entries, marks)
+    sizes: dict[str, int] = {}
+    bottoms: dict[str, int] = {}
+    for e in entries:
+        scope = ranking.scope_name(e, marks)
+        sizes[scope] = sizes.get(scope, 0) + 1
+        bottoms[scope] = bottoms.get(scope, 0) + placed[e.key].is_bottom
+    notes = ranking.shortfalls(sizes, marks, bottoms)
     out = []
     for t in targets:
         s = placed.get(t.code)
         if s is not None:
             t = replace(t, rank=s.rank, category_rank=s.category_rank, is_top=s.is_top, is_bottom=s.is_bottom)
         out.append(t)
-    return out
+    return out, notes

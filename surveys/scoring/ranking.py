@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
+from surveys.scoring.reasons import Reason
+
 _NOISE = Decimal("1e-9")
 _CENTS = Decimal("0.01")
 
@@ -91,39 +93,90 @@ class Marks:
 def standings(entries: Sequence[Entry], marks: Marks) -> dict[str, Standing]:
     """Rank every entry overall and within its category, and mark bottom-N and top-N.
 
-    Bottom-N: within the scope (overall, or each category), the entries whose rank counted
-    from the bottom is ≤ N — ties at the edge are all in, so there may be more than N —
-    and, with a threshold, only those whose total is below it, so there may be fewer.
-    Top-N: the same from the top, counted among the eligible entries only (at least the
-    minimum ballots and at least the minimum grade; vetoed targets never get here).
+    Bottom-N is designated first: within the scope (overall, or each category), the
+    entries whose rank counted from the bottom is ≤ N — ties at the edge are all in, so
+    there may be more than N — and, with a threshold, only those whose total is below it,
+    so there may be fewer. Top-N is then chosen the same way from the top among the
+    remaining eligible entries (not bottom, at least the minimum ballots and at least the
+    minimum grade; vetoed targets never get here). So 十佳 and 末位 never meet: in a
+    category of 8 with 十佳 10 and 末位 3, three are 末位 and the other five 十佳.
     """
     totals = {e.key: e.total for e in entries}
     overall = competition_ranks(totals)
-    by_category: dict[str, dict[str, Decimal]] = {}
-    for e in entries:
-        by_category.setdefault(e.category, {})[e.key] = e.total
+    by_category = _by_category(entries)
     within = {key: rank for group in by_category.values() for key, rank in competition_ranks(group).items()}
-    scopes = list(by_category.values()) if marks.by_category else [totals]
     bottom, top = set(), set()
-    min_grade = grade_position(marks.top_min_grade, marks.grade_bands) if marks.top_min_grade else None
-    eligible = {
-        e.key
-        for e in entries
-        if e.ballots >= marks.top_min_ballots
-        and (min_grade is None or grade_position(e.grade, marks.grade_bands) <= min_grade)
-    }
-    for scope in scopes:
-        if marks.bottom_n > 0:
-            from_bottom = competition_ranks(scope, descending=False)
-            threshold = None if marks.bottom_threshold is None else Decimal(repr(float(marks.bottom_threshold)))
-            bottom |= {
-                key
-                for key, rank in from_bottom.items()
-                if rank <= marks.bottom_n and (threshold is None or scope[key] < threshold)
-            }
+    for scope in _scopes(entries, marks).values():
+        bottom |= _bottom(scope, marks)
+    eligible = _eligible(entries, marks) - bottom
+    for scope in _scopes(entries, marks).values():
         if marks.top_n > 0:
             candidates = {key: total for key, total in scope.items() if key in eligible}
             top |= {key for key, rank in competition_ranks(candidates).items() if rank <= marks.top_n}
     return {
         e.key: Standing(overall[e.key], within[e.key], is_top=e.key in top, is_bottom=e.key in bottom) for e in entries
+    }
+
+
+def shortfalls(sizes: dict[str, int], marks: Marks, bottoms: dict[str, int] | None = None) -> list[Reason]:
+    """Where N is larger than a scope holds, said in words (for the rules page and the run).
+
+    ``sizes`` counts the targets of each scope: category name → count when ranking per
+    category, else ``{"": count}`` for the whole list. ``bottoms`` is how many were marked
+    末位 in each scope (a run knows; the rules page assumes N, or all when fewer). Top-N
+    falls short when fewer than N remain once the 末位 are taken out.
+    """
+    notes = []
+    for name, size in sorted(sizes.items()):
+        place = {"category": name} if name else {}
+        suffix = "_category" if name else ""
+        if marks.bottom_n > size:
+            notes.append(Reason("bottom_short" + suffix, {**place, "size": size, "n": marks.bottom_n}))
+        taken = min(marks.bottom_n, size) if bottoms is None else bottoms.get(name, 0)
+        rest = size - taken
+        if marks.top_n > rest:
+            notes.append(
+                Reason("top_short" + suffix, {**place, "size": size, "bottom": taken, "rest": rest, "n": marks.top_n})
+            )
+    return notes
+
+
+def scope_name(entry: Entry, marks: Marks) -> str:
+    """The scope an entry is marked in: its category, or "" for the whole list."""
+    return entry.category if marks.by_category else ""
+
+
+def _by_category(entries: Sequence[Entry]) -> dict[str, dict[str, Decimal]]:
+    groups: dict[str, dict[str, Decimal]] = {}
+    for e in entries:
+        groups.setdefault(e.category, {})[e.key] = e.total
+    return groups
+
+
+def _scopes(entries: Sequence[Entry], marks: Marks) -> dict[str, dict[str, Decimal]]:
+    scopes: dict[str, dict[str, Decimal]] = {}
+    for e in entries:
+        scopes.setdefault(scope_name(e, marks), {})[e.key] = e.total
+    return scopes
+
+
+def _bottom(scope: dict[str, Decimal], marks: Marks) -> set[str]:
+    if marks.bottom_n <= 0:
+        return set()
+    from_bottom = competition_ranks(scope, descending=False)
+    threshold = None if marks.bottom_threshold is None else Decimal(repr(float(marks.bottom_threshold)))
+    return {
+        key
+        for key, rank in from_bottom.items()
+        if rank <= marks.bottom_n and (threshold is None or scope[key] < threshold)
+    }
+
+
+def _eligible(entries: Sequence[Entry], marks: Marks) -> set[str]:
+    min_grade = grade_position(marks.top_min_grade, marks.grade_bands) if marks.top_min_grade else None
+    return {
+        e.key
+        for e in entries
+        if e.ballots >= marks.top_min_ballots
+        and (min_grade is None or grade_position(e.grade, marks.grade_bands) <= min_grade)
     }

@@ -20,6 +20,16 @@ TEXTS = {
     "no_imported_score": N_("导入的评分表中没有该对象的得分"),
     "missing_component": N_("缺少评分组成“%(component)s”的得分"),
     "vetoed": N_("一票否决：%(reason)s"),
+    # Notes of a run or a rules page: N larger than a list or a category holds.
+    "bottom_short": N_("参与排名的评议对象只有 %(size)d 个，少于末位名额 %(n)d 名"),
+    "bottom_short_category": N_("类别“%(category)s”参与排名的评议对象只有 %(size)d 个，少于末位名额 %(n)d 名"),
+    "top_short": N_(
+        "参与排名的评议对象有 %(size)d 个，先定末位 %(bottom)d 个后只剩 %(rest)d 个，少于十佳名额 %(n)d 名"
+    ),
+    "top_short_category": N_(
+        "类别“%(category)s”参与排名的评议对象有 %(size)d 个，先定末位 %(bottom)d 个后只剩 %(rest)d 个，"
+        "少于十佳名额 %(n)d 名"
+    ),
 }
 
 

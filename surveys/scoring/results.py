@@ -103,6 +103,8 @@ class ScoreResult:
     #: True when a component round was still open: never saved, never published.
     is_provisional: bool = False
     integrity: tuple[dict, ...] = ()
+    #: Where N is larger than the list or a category holds (``ranking.shortfalls``).
+    notes: tuple[Reason, ...] = ()
     #: The campaign's database id, for storing the run; not part of the JSON.
     campaign_id: int | None = None
 
@@ -122,6 +124,7 @@ def to_json(result: ScoreResult, *, suppress: bool = True) -> dict:
         "config": result.config,
         "targets": [_target(t, below) for t in result.targets],
         "integrity": list(result.integrity),
+        "notes": [r.to_dict() for r in result.notes],
     }
 
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from surveys.errors import DomainError
 from surveys.i18n import N_
-from surveys.models import Campaign, RankScope, ScoringRules
-from surveys.scoring.config import MIN_SUPPRESS_BELOW
+from surveys.models import Campaign, Category, RankScope, ScoringRules, Target
+from surveys.scoring import ranking
+from surveys.scoring.config import MIN_SUPPRESS_BELOW, Rules
+from surveys.scoring.evaluate import marks_for
+from surveys.scoring.reasons import Reason
 from surveys.services import audit
 from surveys.services.lookup import get
 
@@ -39,6 +42,20 @@ def save_rules(
     audit.record(session, action, now=now, actor_id=actor_id, obj=rules, summary=campaign.name, **diff)
     session.flush()
     return rules
+
+
+def shortfalls(session: Session, campaign_id: int, rules: Rules) -> list[Reason]:
+    """Where the rules' N is larger than the campaign's targets (or a category's) hold."""
+    marks = marks_for(rules)
+    stmt = (
+        select(Category.name, func.count(Target.id))
+        .join(Category, Category.id == Target.category_id)
+        .where(Target.campaign_id == campaign_id)
+        .group_by(Category.name)
+    )
+    per_category = dict(session.execute(stmt).all())
+    sizes = per_category if marks.by_category else {"": sum(per_category.values())}
+    return ranking.shortfalls(sizes, marks)
 
 
 def _values(rules: ScoringRules, fields: dict) -> dict:

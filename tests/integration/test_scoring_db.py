@@ -37,7 +37,7 @@ from tests.unit.test_scoring_rules import (
 KW = {"now": NOW, "actor_id": None}
 #: SHA-256 of the paper campaign's inputs, and of its whole JSON result, on any database.
 GOLDEN_INPUT_DIGEST = "36764dede85f5c8e39d7f67e2ae71bd0d217b74a658a63302db37ecc8a2a037f"
-GOLDEN_JSON_SHA256 = "818135f9c180e7114ceca0beb174d51abfe5dfa0002559dbd4f35f4cbd0b30c4"
+GOLDEN_JSON_SHA256 = "f789ffc88b057f9606a7eaf457a85aeb664bfd8a925c48e34771f4257861171b"
 
 
 def round_fields(name: str, questionnaire_id: int, aggregation: str) -> dict:

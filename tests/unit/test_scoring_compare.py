@@ -18,7 +18,8 @@ def test_a_run_compared_with_itself_has_no_changes():
 
 def test_changed_rules_show_as_changed_marks_and_a_changed_configuration():
     """Bottom-1 → bottom-3: B2 (68.40) stays bottom; A1 and B1 (83.00, tied for 2nd from the
-    bottom) join it. Ranks and totals do not move."""
+    bottom) join it, and A1 leaves 十佳: bottom-N is designated first and 十佳 never meets 末位.
+    Ranks and totals do not move."""
     before = to_json(score(paper_config(), paper_inputs(paper_config())))
     config = paper_config(replace(PAPER_RULES, bottom_n=3))
     after = to_json(score(config, paper_inputs(config)))
@@ -27,7 +28,7 @@ def test_changed_rules_show_as_changed_marks_and_a_changed_configuration():
 
     assert (result["same_digest"], result["same_config"]) == (False, False)
     assert result["changes"] == [
-        {"code": "A1", "flags": [["top"], ["top", "bottom"]]},
+        {"code": "A1", "flags": [["top"], ["bottom"]]},
         {"code": "B1", "flags": [[], ["bottom"]]},
     ]
 

@@ -386,6 +386,10 @@ def test_a_target_without_a_score_in_every_component_is_insufficient_and_the_com
 
 def _ranked(totals: dict[str, tuple[str, float]], rules: Rules | None = None, vetoes=None, ballots: int = 5):
     """Score targets whose only component is one group with the given mean: total = that mean."""
+    return {t.code: t for t in _scored(totals, rules, vetoes, ballots).targets}
+
+
+def _scored(totals: dict[str, tuple[str, float]], rules: Rules | None = None, vetoes=None, ballots: int = 5):
     group = GroupConfig(21, "服务对象", 1.0, 1, False, False)
     round_ = make_round(aggregation="mean", groups=(group,))
     config = CampaignConfig("c", 2026, (ComponentConfig(41, "r", "round", 1.0, round_),), rules or Rules())
@@ -393,7 +397,7 @@ def _ranked(totals: dict[str, tuple[str, float]], rules: Rules | None = None, ve
     tallies = {(31, t.id, 21): GroupTally(ballots, totals[t.code][1], 0.0, 0, 2 * ballots) for t in targets}
     ids = {t.code: t.id for t in targets}
     inputs = Inputs(targets, tallies, vetoes={ids[code]: (why,) for code, why in (vetoes or {}).items()})
-    return {t.code: t for t in score(config, inputs).targets}
+    return score(config, inputs)
 
 
 def test_a_vetoed_target_keeps_its_total_but_takes_no_rank_or_place():
@@ -502,6 +506,47 @@ def test_top_n_takes_every_target_tied_at_the_edge():
     """Top-1 with totals 90, 90, 80: both 90s share rank 1 and both are marked."""
     out = _ranked({"A": ("c", 90.0), "B": ("c", 90.0), "C": ("c", 80.0)}, Rules(top_n=1))
     assert {c for c, t in out.items() if t.is_top} == {"A", "B"}
+
+
+def test_top_and_bottom_never_meet_bottom_is_designated_first():
+    """A category of 8 units (totals 90, 88, …, 76) with 十佳 10 and 末位 3 per category, as
+    Zhaoyuan had it: the three lowest (80, 78, 76) are 末位, and 十佳 goes to the other five
+    only — no unit is both. The run says in words that the category holds fewer than 10."""
+    totals = {f"U{i}": ("综合管理", 90.0 - 2 * i) for i in range(8)}
+    result = _scored(totals, Rules(top_n=10, bottom_n=3, rank_scope="category"))
+    out = {t.code: t for t in result.targets}
+    assert [out[f"U{i}"].flags for i in range(8)] == [["top"]] * 5 + [["bottom"]] * 3
+    assert [n.text for n in result.notes] == [
+        "类别“综合管理”参与排名的评议对象有 8 个，先定末位 3 个后只剩 5 个，少于十佳名额 10 名"
+    ]
+
+
+def test_a_tie_at_the_bottom_edge_keeps_both_out_of_the_top():
+    """Totals 90, 80, 70, 70 with 十佳 3 and 末位 1 overall: 70 and 70 share the bottom rank, both
+    are 末位, and 十佳 is the remaining 90 and 80 (fewer than 3, said in words)."""
+    totals = {"A": ("c", 90.0), "B": ("c", 80.0), "C": ("c", 70.0), "D": ("c", 70.0)}
+    result = _scored(totals, Rules(top_n=3, bottom_n=1))
+    out = {t.code: t for t in result.targets}
+    assert [out[c].flags for c in "ABCD"] == [["top"], ["top"], ["bottom"], ["bottom"]]
+    assert [n.to_dict()["code"] for n in result.notes] == ["top_short"]
+    assert result.notes[0].params == {"size": 4, "bottom": 2, "rest": 2, "n": 3}
+
+
+def test_a_bottom_n_larger_than_the_list_marks_every_target_and_says_so():
+    """末位 5 among 3 ranked targets: all three are 末位, none 十佳, and both shortfalls are named."""
+    result = _scored({"A": ("c", 90.0), "B": ("c", 80.0), "C": ("c", 70.0)}, Rules(top_n=1, bottom_n=5))
+    assert [t.flags for t in result.targets] == [["bottom"]] * 3
+    assert [n.text for n in result.notes] == [
+        "参与排名的评议对象只有 3 个，少于末位名额 5 名",
+        "参与排名的评议对象有 3 个，先定末位 3 个后只剩 0 个，少于十佳名额 1 名",
+    ]
+
+
+def test_rules_that_fit_the_list_leave_no_note():
+    """十佳 2 and 末位 1 among 4 targets: nothing to say."""
+    totals = {"A": ("c", 90.0), "B": ("c", 80.0), "C": ("c", 70.0), "D": ("c", 60.0)}
+    result = _scored(totals, Rules(top_n=2, bottom_n=1))
+    assert result.notes == ()
 
 
 def test_default_grade_bands():

@@ -173,6 +173,28 @@ def test_rules_saved_on_the_page_suppress_small_groups_on_the_breakdown(client, 
     assert "n = —" in breakdown
 
 
+def test_a_top_n_larger_than_a_category_holds_is_said_on_the_rules_page_and_the_run(client, session, login):
+    """Three targets per category, 十佳 10 and 末位 1 per category: the rules page says each
+    category leaves only 2 once its 末位 is taken; the run says the same of what it ranked
+    (综合管理 ranks A1 and A2, A3 is vetoed), and no target is both 十佳 and 末位."""
+    ids = build_campaign(session)
+    login(Role.ORGANISER)
+    rules = {"top_n": "10", "bottom_n": "1", "rank_scope": "category", "top_min_ballots": "0"}
+    rules |= {"grade_bands": "85 满意\n75 比较满意\n60 基本满意\n0 不满意", "suppress_below": "3"}
+    rules |= {"burst_per_day": "200"}
+    assert client.post(f"/admin/campaigns/{ids['campaign']}/scoring/rules", data=rules).status_code == 302
+
+    page = page_text(client.get(f"/admin/campaigns/{ids['campaign']}/scoring"))
+    run_page = page_text(run_scoring(client, ids["campaign"]))
+
+    assert "类别“综合管理”参与排名的评议对象有 3 个，先定末位 1 个后只剩 2 个，少于十佳名额 10 名" in page
+    assert "类别“行政执法”参与排名的评议对象有 3 个，先定末位 1 个后只剩 2 个，少于十佳名额 10 名" in page
+    assert "类别“综合管理”参与排名的评议对象有 2 个，先定末位 1 个后只剩 1 个，少于十佳名额 10 名" in run_page
+    stored = fresh(session).scalar(select(ScoringRun)).result
+    assert not [t["code"] for t in stored["targets"] if {"top", "bottom"} <= set(t["flags"])]
+    assert {n["code"] for n in stored["notes"]} == {"top_short_category"}
+
+
 def test_rules_with_rising_grade_bounds_are_refused(client, session, login):
     ids = build_campaign(session)
     login(Role.ORGANISER)

@@ -199,8 +199,9 @@ def _scoring_page(campaign_id: int, *, rules_form=None, veto_form=None, sheet_fo
     db = get_session()
     campaign = get(db, Campaign, campaign_id)
     run = latest_run(db, campaign.id)
+    saved_rules = load_rules(db, campaign.id)
     if rules_form is None:
-        current = asdict(load_rules(db, campaign.id))
+        current = asdict(saved_rules)
         current["grade_bands"] = bands_text(current["grade_bands"])
         rules_form = RulesForm(formdata=None, **current)
     imported = [c for c in campaign.components if c.kind is ComponentKind.IMPORTED]
@@ -214,6 +215,7 @@ def _scoring_page(campaign_id: int, *, rules_form=None, veto_form=None, sheet_fo
         run=run,
         view=shown(run.result) if run else None,
         rules_form=rules_form,
+        rules_notes=[r.to_dict() for r in rules.shortfalls(db, campaign.id, saved_rules)],
         veto_form=veto_form or _veto_form(db, campaign, VetoForm(formdata=None)),
         vetoes=vetoes.list_vetoes(db, campaign.id),
         imported=imported,
