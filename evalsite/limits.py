@@ -7,7 +7,7 @@ failing every request.
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, g
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -46,6 +46,13 @@ def _check_decorated_limits_only(app: Flask) -> None:
     app.before_request_funcs[None].remove(limiter._check_request_limit)
 
 
+def refuse_code() -> None:
+    """Mark this request's code as refused: the one thing that counts against `CODE_FAILURES`."""
+    g.is_code_refused = True
+
+
 def is_failure(response) -> bool:
-    """Only refused attempts count against the failure limit."""
-    return response.status_code >= 400
+    """Only a refused code counts against the failure limit: never a server error (after a
+    database outage every phone that retried would be locked out), nor a form sent back for
+    a missing answer with a good code."""
+    return response.status_code < 500 and g.get("is_code_refused", False)

@@ -16,7 +16,7 @@ from evalsite import login_session
 from evalsite.database import get_session, utcnow
 from evalsite.i18n import error_text
 from evalsite.keys import code_keys
-from evalsite.limits import CODE_FAILURES, OPEN_BALLOTS, is_failure, limiter
+from evalsite.limits import CODE_FAILURES, OPEN_BALLOTS, is_failure, limiter, refuse_code
 from surveys.errors import DomainError
 from surveys.services import casting
 from surveys.services.casting import Answers, BallotInvalid
@@ -119,7 +119,8 @@ def poster_submit(round_id: int, target_id: int):
 
 
 def _refused(error: DomainError, **context):
-    """The entry page with one calm message and the error's 4xx status."""
+    """The entry page with one calm message and the error's 4xx status (the code is refused)."""
+    refuse_code()
     return render_template("public/enter.html", message=error_text(error), **context), error.status
 
 

@@ -567,6 +567,28 @@ def test_with_redis_the_failure_count_is_shared_by_two_app_instances(limited_app
     assert fail(client_a) == 429
 
 
+def test_server_errors_never_count_as_failed_code_attempts(
+    limited_app, make_app, redis_store, redis_client_address, round_, issue
+):
+    """During a database outage every phone retries; once the database is back it must not
+    find itself locked out. Only a refused code counts."""
+    (code,) = issue(limited_app(REDIS_URI))
+    outage = make_app(
+        PROPAGATE_EXCEPTIONS=False,  # answer 500 as in production, rather than raise into the test
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI=REDIS_URI,
+        DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:9/gone?connect_timeout=2",  # nothing listens
+    ).test_client()
+    outage.environ_base["REMOTE_ADDR"] = redis_client_address
+    during = [outage.post(path, data={"code": code}).status_code for path in ("/r", "/r/submit") * 6]
+    assert set(during) == {500}
+
+    back = limited_app(REDIS_URI).test_client()
+    back.environ_base["REMOTE_ADDR"] = redis_client_address
+    assert [fail(back) for _ in range(10)] == [400] * 10
+    assert fail(back) == 429
+
+
 def test_open_round_posters_are_rate_limited_too(limited_app, session, campaign):
     round_ = campaign.rounds[0]
     group = round_.groups[0]
