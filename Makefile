@@ -9,8 +9,10 @@ export FLASK_APP := wsgi
 .PHONY: run test lint translations messages system-packages clean
 
 # Debian packages the tests need: Chromium for browser tests, a CJK font embedded in PDFs,
-# pdftoppm and zbarimg to read printed QR codes back. Installed only when missing.
-SYSTEM_PACKAGES := chromium fonts-wqy-microhei poppler-utils zbar-tools
+# pdftoppm and zbarimg to read printed QR codes back, OpenLDAP's slapd and ldap-utils for the
+# single sign-on tests (each run starts its own slapd on a free port; the system's is not used).
+# Installed only when missing, without questions (slapd's package asks some).
+SYSTEM_PACKAGES := chromium fonts-wqy-microhei poppler-utils zbar-tools slapd ldap-utils
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,7 +25,7 @@ system-packages:
 	if [ -n "$$missing" ]; then \
 		echo "installing $$missing"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=600 $$missing; \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 $$missing; \
 	fi
 
 translations: $(STAMP)

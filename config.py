@@ -50,6 +50,38 @@ def from_environment(environ: os._Environ | dict = os.environ) -> dict:
         "LOGIN_FAILURES_PER_ADDRESS": environ.get("EVALSITE_LOGIN_FAILURES_PER_ADDRESS", "20 per 15 minutes"),
         # A form left open longer than the token's life fails with a clear message (see errors).
         "WTF_CSRF_TIME_LIMIT": int(environ.get("EVALSITE_CSRF_SECONDS", 8 * 3600)),
+        **_single_sign_on(environ),
+    }
+
+
+def _single_sign_on(environ) -> dict:
+    """Staff sign-in through the organisation's directory; each method is on when its URL is
+    set (checked at start-up by evalsite.sso.settings)."""
+    return {
+        # Directory groups → role and unit: a JSON list, or the path of a JSON file (surveys.directory).
+        "SSO_GROUPS": environ.get("EVALSITE_SSO_GROUPS", ""),
+        "LDAP_URL": environ.get("EVALSITE_LDAP_URL", ""),
+        "LDAP_START_TLS": environ.get("EVALSITE_LDAP_START_TLS", "0") == "1",
+        "LDAP_BIND_DN": environ.get("EVALSITE_LDAP_BIND_DN", ""),
+        "LDAP_BIND_PASSWORD": environ.get("EVALSITE_LDAP_BIND_PASSWORD", ""),
+        "LDAP_USER_BASE": environ.get("EVALSITE_LDAP_USER_BASE", ""),
+        "LDAP_USER_FILTER": environ.get("EVALSITE_LDAP_USER_FILTER", "(uid={username})"),
+        "LDAP_GROUP_BASE": environ.get("EVALSITE_LDAP_GROUP_BASE", ""),
+        "LDAP_GROUP_FILTER": environ.get("EVALSITE_LDAP_GROUP_FILTER", "(|(member={dn})(uniqueMember={dn}))"),
+        "LDAP_NAME_ATTRIBUTE": environ.get("EVALSITE_LDAP_NAME_ATTRIBUTE", "cn"),
+        "LDAP_TIMEOUT": int(environ.get("EVALSITE_LDAP_TIMEOUT", 5)),
+        "CAS_URL": environ.get("EVALSITE_CAS_URL", ""),
+        "CAS_VERSION": environ.get("EVALSITE_CAS_VERSION", "3"),
+        "CAS_GROUPS_ATTRIBUTE": environ.get("EVALSITE_CAS_GROUPS_ATTRIBUTE", "memberOf"),
+        "CAS_NAME_ATTRIBUTE": environ.get("EVALSITE_CAS_NAME_ATTRIBUTE", "displayName"),
+        "OIDC_ISSUER": environ.get("EVALSITE_OIDC_ISSUER", ""),
+        "OIDC_CLIENT_ID": environ.get("EVALSITE_OIDC_CLIENT_ID", ""),
+        "OIDC_CLIENT_SECRET": environ.get("EVALSITE_OIDC_CLIENT_SECRET", ""),
+        "OIDC_SCOPE": environ.get("EVALSITE_OIDC_SCOPE", "openid profile"),
+        "OIDC_USERNAME_CLAIM": environ.get("EVALSITE_OIDC_USERNAME_CLAIM", "preferred_username"),
+        "OIDC_GROUPS_CLAIM": environ.get("EVALSITE_OIDC_GROUPS_CLAIM", "groups"),
+        # How long a call to the CAS server or the OIDC provider may take before sign-in gives up.
+        "SSO_TIMEOUT": float(environ.get("EVALSITE_SSO_TIMEOUT", 5)),
     }
 
 

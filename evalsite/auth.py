@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -12,11 +13,11 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user, login_required, logout_user
 
-from evalsite import login_session, throttle
+from evalsite import login_session, sso, throttle
 from evalsite.database import get_session, utcnow
 from evalsite.forms import LoginForm
 from surveys.db import claim_write_lock
-from surveys.models import Role, User
+from surveys.models import AuthSource, Role, User
 from surveys.services import users
 
 bp = Blueprint("auth", __name__)
@@ -31,10 +32,16 @@ READERS = (Role.ADMIN, Role.ORGANISER, Role.LEADER)
 FAILED = _l("用户名或密码错误，或尝试次数过多已暂时锁定，请稍后再试。")
 
 
+#: The directory could not be asked: nobody's fault, so it counts as no failed attempt.
+DIRECTORY_DOWN = _l("单位目录暂时无法连接，请稍后再试。")
+log = logging.getLogger(__name__)
+
+
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     throttle.init_app(app)
     login_session.init_app(app)
+    sso.init_app(app)
     app.register_blueprint(bp)
 
 
@@ -69,6 +76,8 @@ class LoginUser:
         self.unit_id = user.unit_id
         self.is_active = user.is_active
         self.must_change_password = user.must_change_password
+        #: A directory account's password lives in its directory, not here.
+        self.has_local_password = user.auth_source is AuthSource.LOCAL
         self.name = user.display_name or user.username
         self._session_id = f"{user.id}:{session_fingerprint(user)}"
 
@@ -110,13 +119,22 @@ def is_safe_next(target: str | None) -> bool:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """Show the login form and sign a user in; failures are throttled per name and address."""
+    """Show the login form and sign a user in, with a local password or (when on) the
+    directory's; failures of both are throttled per name and address, with one message."""
     form = LoginForm()
     if form.validate_on_submit():
         session = get_session()
         username, address = form.username.data, get_remote_address()
         is_locked = throttle.current().is_locked(username, address)
-        user = users.authenticate(session, username, form.password.data, now=utcnow(), is_throttled=is_locked)
+        try:
+            if sso.is_directory_login(session, username):
+                user = sso.sign_in_with_ldap(session, username, form.password.data, is_throttled=is_locked)
+            else:
+                user = users.authenticate(session, username, form.password.data, now=utcnow(), is_throttled=is_locked)
+        except sso.DirectoryUnavailable as error:
+            log.warning("%s", error)
+            flash(str(DIRECTORY_DOWN), "error")
+            return render_template("auth/login.html", form=form), 503
         session.commit()
         if user is None:
             if not is_locked:

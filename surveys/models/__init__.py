@@ -19,7 +19,7 @@ from surveys.models.problems import (
 from surveys.models.questionnaire import Item, Level, Questionnaire
 from surveys.models.round import Aggregation, RaterGroup, Round, RoundKind, RoundStatus
 from surveys.models.scoring import ImportedScore, PublicPage, RankScope, RunState, ScoringRules, ScoringRun, Veto
-from surveys.models.user import Role, User
+from surveys.models.user import AuthSource, Role, User
 
 __all__ = [
     "Attachment",
@@ -32,6 +32,7 @@ __all__ = [
     "Verdict",
     "Aggregation",
     "AuditChainHead",
+    "AuthSource",
     "AuditEntry",
     "AuditLogIsAppendOnly",
     "Ballot",

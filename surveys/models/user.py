@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveys.db import Base
@@ -19,8 +19,18 @@ class Role(enum.Enum):
     UNIT_OFFICER = "unit_officer"
 
 
+class AuthSource(enum.Enum):
+    """Where an account's password lives: here, or in the organisation's directory."""
+
+    LOCAL = "local"
+    LDAP = "ldap"
+    CAS = "cas"
+    OIDC = "oidc"
+
+
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("auth_source", "external_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -38,6 +48,14 @@ class User(Base):
     #: Part of the login session's id too: raised at logout, password change or disabling, it
     #: ends every session opened before, so a copied cookie is worthless afterwards.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    #: A directory account has no usable password here: it signs in through its directory,
+    #: which decides its role and unit at every sign-in (surveys.directory).
+    auth_source: Mapped[AuthSource] = mapped_column(
+        enum_column(AuthSource, "auth_source"), default=AuthSource.LOCAL, server_default=AuthSource.LOCAL.value
+    )
+    #: The directory's stable name for the person: an LDAP DN, a CAS user, an OIDC issuer and subject.
+    external_id: Mapped[str | None] = mapped_column(String(255))
 
     unit = relationship("Unit")
 

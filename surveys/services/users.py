@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from surveys.errors import Conflict, DomainError, NotFound
 from surveys.i18n import N_
-from surveys.models import Role, Unit, User
+from surveys.models import AuthSource, Role, Unit, User
 from surveys.passwords import check_password
 from surveys.services import audit
 
@@ -20,6 +20,7 @@ __all__ = [
     "check_password",
     "create_user",
     "end_sessions",
+    "record_refused_login",
     "reset_password",
     "set_active",
 ]
@@ -89,22 +90,33 @@ def authenticate(
     is_valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
     reason = _refusal(user, is_valid, is_throttled)
     if reason:
-        audit.record(
-            session,
-            "auth.login_failed",
-            now=now,
-            actor_id=user.id if user else None,
-            summary=username[:64],
-            reason=reason,
-        )
+        record_refused_login(session, username, reason, now=now, user=user)
         return None
     audit.record(session, "auth.login", now=now, actor_id=user.id, obj=user, summary=user.username)
     return user
 
 
+def record_refused_login(
+    session: Session, username: str, reason: str, *, now: datetime, user: User | None = None, **detail
+) -> None:
+    """Audit a refused sign-in, local or through a directory: the person is told only that it
+    failed; the entry (admins only) says why."""
+    audit.record(
+        session,
+        "auth.login_failed",
+        now=now,
+        actor_id=user.id if user else None,
+        summary=username[:64],
+        reason=reason,
+        **detail,
+    )
+
+
 def _refusal(user: User | None, is_valid: bool, is_throttled: bool) -> str:
     if user is None:
         return "unknown_user"
+    if user.auth_source is not AuthSource.LOCAL:
+        return "directory_account"  # signs in through its directory, never with a password here
     if is_throttled:
         return "throttled"
     if not is_valid:
@@ -116,7 +128,7 @@ def _refusal(user: User | None, is_valid: bool, is_throttled: bool) -> str:
 
 def reset_password(session: Session, user_id: int, password: str, *, now: datetime, actor_id: int | None) -> User:
     """An admin sets a temporary password; the user must choose their own at the next login."""
-    user = get_user(session, user_id)
+    user = get_local_user(session, user_id)
     _set_password(user, password, now=now)
     user.must_change_password = True
     audit.record(session, "user.password_reset", now=now, actor_id=actor_id, obj=user, summary=user.username)
@@ -125,7 +137,7 @@ def reset_password(session: Session, user_id: int, password: str, *, now: dateti
 
 def change_own_password(session: Session, user_id: int, current: str, new: str, *, now: datetime) -> User:
     """A user replaces their password, proving they know the current one."""
-    user = get_user(session, user_id)
+    user = get_local_user(session, user_id)
     if not check_password_hash(user.password_hash, current):
         raise DomainError(N_("当前密码不正确"))
     if new == current:
@@ -170,6 +182,14 @@ def get_user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(N_("用户不存在"))
+    return user
+
+
+def get_local_user(session: Session, user_id: int) -> User:
+    """A user whose password lives here: a directory account's lives in its directory."""
+    user = get_user(session, user_id)
+    if user.auth_source is not AuthSource.LOCAL:
+        raise DomainError(N_("该账号通过单位目录登录，密码由目录管理，不能在本系统设置"))
     return user
 
 
