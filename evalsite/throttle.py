@@ -5,7 +5,9 @@ production, so every app process sees the same count; memory for one process. Ch
 a counter column in the database because unknown usernames must be throttled exactly like
 known ones (no row to count on would itself tell them apart), and because a failed attempt
 should not cost a database write beyond its audit entry. If Redis becomes unreachable the
-counts continue in memory rather than failing every login.
+counts continue in memory rather than failing every login, and Redis is tried again every
+``LOGIN_THROTTLE_RETRY_SECONDS`` (default 10 s): once it answers, counting goes back to it. The
+log says so once each way.
 
 A locked username or address is refused even with the right password, with the same
 message as any other failure; the lock lifts when the oldest failure leaves the window.
@@ -14,6 +16,7 @@ message as any other failure; the lock lifts when the oldest failure leaves the 
 from __future__ import annotations
 
 import logging
+import time
 
 from flask import Flask, current_app
 from limits import parse_many
@@ -24,6 +27,8 @@ from limits.strategies import MovingWindowRateLimiter
 #: trying many usernames).
 PER_USERNAME = "5 per 15 minutes"
 PER_ADDRESS = "20 per 15 minutes"
+#: How long, after Redis failed, the counts stay in memory before Redis is tried again.
+RETRY_SECONDS = 10.0
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +39,9 @@ class LoginThrottle:
         self.per_address = parse_many(app.config.get("LOGIN_FAILURES_PER_ADDRESS", PER_ADDRESS))
         self._shared = MovingWindowRateLimiter(storage_from_string(app.config["RATELIMIT_STORAGE_URI"]))
         self._local = MovingWindowRateLimiter(MemoryStorage())
-        self._is_shared_down = False
+        self._retry_seconds = float(app.config.get("LOGIN_THROTTLE_RETRY_SECONDS", RETRY_SECONDS))
+        #: When the shared storage last failed (time.monotonic()), or None while it answers.
+        self._shared_down_since: float | None = None
 
     def _keys(self, username: str, address: str):
         yield from ((item, "login-user", username.strip().lower()) for item in self.per_username)
@@ -53,12 +60,19 @@ class LoginThrottle:
             self._call("clear", (item, "login-user", username.strip().lower()))
 
     def _call(self, method: str, key: tuple):
-        if not self._is_shared_down:
+        down_since = self._shared_down_since
+        if down_since is None or time.monotonic() - down_since >= self._retry_seconds:
             try:
-                return getattr(self._shared, method)(*key)
+                answer = getattr(self._shared, method)(*key)
             except Exception:  # noqa: BLE001 - any storage failure (redis ConnectionError, timeout...)
-                log.warning("login throttle storage unreachable; counting in memory from now on")
-                self._is_shared_down = True
+                if down_since is None:
+                    log.warning("login throttle storage unreachable; counting in memory until it answers again")
+                self._shared_down_since = time.monotonic()
+            else:
+                if down_since is not None:
+                    log.warning("login throttle storage answers again; counting there again")
+                    self._shared_down_since = None
+                return answer
         return getattr(self._local, method)(*key)
 
 

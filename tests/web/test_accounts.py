@@ -3,15 +3,19 @@ disabling, one's own password change, sessions that start fresh and expire."""
 
 from __future__ import annotations
 
+import logging
 import re
+import subprocess  # nosec B404 - the test starts its own redis-server
 import time
 
 import pytest
+import redis
 from sqlalchemy import select
 
 from surveys.models import AuditEntry, Role, User
 from surveys.services import users
 from tests.conftest import PASSWORD
+from tests.live import free_port
 from tests.web.support import fresh, location, page_text
 
 FAILED = "用户名或密码错误，或尝试次数过多已暂时锁定，请稍后再试。"
@@ -249,3 +253,64 @@ def test_enabling_a_disabled_user_again_does_not_bring_back_an_old_cookie(app, s
     admin_client.post(f"/admin/users/{user.id}/enable")
     assert location(thief.get("/admin/"))[0] == "/login"
     assert location(user_client.get("/admin/"))[0] == "/login"
+
+
+class RedisServer:
+    """A redis-server of one test alone, on a free port, that the test stops and starts again
+    (no persistence: a restarted server starts empty, as after a crash)."""
+
+    def __init__(self, folder):
+        self.port, self.folder, self.process = free_port(), folder, None
+        self.uri = f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        self.process = subprocess.Popen(command, cwd=self.folder, stdout=subprocess.DEVNULL)  # noqa: S603 - fixed argv
+        probe = redis.Redis(port=self.port)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                probe.ping()
+                break
+            except redis.ConnectionError:
+                assert time.monotonic() < deadline, "redis-server did not start"
+                time.sleep(0.05)
+        probe.close()
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_the_login_throttle_goes_back_to_redis_when_it_answers_again_and_says_so_once_each_way(
+    make_app, make_user, own_redis, caplog
+):
+    settings = {"RATELIMIT_STORAGE_URI": own_redis.uri, "LOGIN_FAILURES_PER_USERNAME": "3 per 15 minutes"}
+    first = make_app(**settings, LOGIN_THROTTLE_RETRY_SECONDS=0).test_client()
+    make_user(Role.ORGANISER, "zhangsan")
+    caplog.set_level(logging.WARNING, logger="evalsite.throttle")
+
+    own_redis.stop()
+    assert [attempt(first, "zhangsan", "wrong-password-1").status_code for _ in range(2)] == [401, 401]
+    assert attempt(first, "zhangsan", PASSWORD).status_code == 302  # counted in memory meanwhile: 2 of 3
+    own_redis.start()  # empty, as after a crash
+    assert [attempt(first, "zhangsan", "wrong-password-1").status_code for _ in range(3)] == [401] * 3
+
+    # The three failures since Redis came back are in Redis: another app process sees the lock.
+    second = make_app(**settings).test_client()
+    assert attempt(second, "zhangsan", PASSWORD).status_code == 401
+    said = [record.getMessage() for record in caplog.records if record.name == "evalsite.throttle"]
+    assert said == [
+        "login throttle storage unreachable; counting in memory until it answers again",
+        "login throttle storage answers again; counting there again",
+    ]
