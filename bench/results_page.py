@@ -46,7 +46,7 @@ FLOOR_TEMPLATE = """<!doctype html><html><body><table>
 def build(url: str, targets: int, ballots: int) -> Fixture:
     """The campaign, its ballots, the round closed and one stored run (untimed)."""
     from surveys.db import make_engine, make_session_factory
-    from surveys.scoring.run import save_run, score_campaign
+    from surveys.services.scoring_runs import save_run, score_campaign
 
     fixture = prepare(url, targets, "mean")
     load_ballots(fixture, ballots, seed=7)
@@ -105,7 +105,7 @@ def main() -> None:
         page = f"/results/campaigns/{fixture.campaign_id}"
         with app.app_context():
             from evalsite.database import get_session
-            from surveys.scoring.run import latest_run
+            from surveys.services.scoring_runs import latest_run
 
             rows = shown(latest_run(get_session(), fixture.campaign_id).result)["targets"]
         floor_template = Environment(autoescape=True).from_string(FLOOR_TEMPLATE)

@@ -16,7 +16,7 @@ PostgreSQL), not through the casting service; the round is closed. Loading is no
   weight, level points), streamed into numpy arrays, then the same per-(target, group) means
   with numpy: the weighted ballot score by ``np.bincount`` over ballots, its mean by
   ``np.bincount`` over (target, group).
-- product: ``surveys.scoring.run.score_campaign`` in a fresh session: configuration,
+- product: ``surveys.services.scoring_runs.score_campaign`` in a fresh session: configuration,
   aggregate queries, integrity figures, rules, ranks and the digest.
 
 Each measurement runs in its own child process (fresh interpreter, fresh connection), so
@@ -136,7 +136,7 @@ def measure_product(url: str, campaign_id: int, *, trace: bool) -> dict:
     from sqlalchemy.orm import configure_mappers
 
     from surveys.db import make_engine, make_session_factory
-    from surveys.scoring.run import score_campaign
+    from surveys.services.scoring_runs import score_campaign
 
     engine = make_engine(url)
     sessions = make_session_factory(engine)

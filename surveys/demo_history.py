@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 from surveys import demo, demo_ballots
 from surveys.models import Campaign, RoundStatus
-from surveys.scoring.rules import save_rules
-from surveys.scoring.run import save_run, score_campaign
 from surveys.services import publishing, rounds
 from surveys.services.issuing import CodeKeys
+from surveys.services.scoring_rules import save_rules
+from surveys.services.scoring_runs import save_run, score_campaign
 
 #: Baoji's rule: the bottom five lose that year's promotion eligibility; ten best named.
 RULES = {"top_n": 10, "bottom_n": 5}

@@ -6,7 +6,7 @@ Create Date: 2026-11-22 03:30:00
 
 The index replaces ix_ballots_round_id (its first column serves the same lookups). Being
 unique, it lets SQLite group a round's ratings per ballot in index order instead of
-sorting every rating row (surveys/scoring/queries.py).
+sorting every rating row (surveys/scoring/sql/queries.py).
 """
 
 from alembic import op

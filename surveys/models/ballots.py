@@ -18,7 +18,7 @@ class Ballot(Base):
     __tablename__ = "ballots"
     #: A round's ballots in id order. Declared unique (it is: id is the key) so that SQLite
     #: knows each index entry is one ballot and groups a round's ratings per ballot while
-    #: reading them, without sorting them first (see surveys.scoring.queries).
+    #: reading them, without sorting them first (see surveys.scoring.sql.queries).
     __table_args__ = (Index("ix_ballots_round_id_id", "round_id", "id", unique=True), {"sqlite_with_rowid": False})
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)

@@ -8,11 +8,12 @@ group → round → total), ``ranking`` (rounding, ranks, grades, bottom-N / top
 ``digest`` (the input digest), ``compare`` (two runs side by side), ``tally`` (in-memory
 tallies, the reference for the SQL).
 
-With the database: ``round_sql`` (the one statement per round that reads its ratings),
-``queries`` (its rows turned into tallies; imported sheets, vetoes), ``integrity`` (codes,
-ballots, bursts), ``run`` (score a campaign from one snapshot, store runs), ``sheets``
-(imported score sheets), ``vetoes`` (一票否决), ``rules`` (a campaign's ranking rules),
-``ballot_export`` (the anonymous ballot CSV).
+With the database, in ``sql``: ``round_sql`` (the one statement per round that reads its
+ratings), ``queries`` (its rows turned into tallies; imported sheets, vetoes), ``integrity``
+(codes, ballots, bursts), ``ballot_export`` (the anonymous ballot CSV). The use cases that
+write live in ``surveys.services``: ``scoring_runs`` (score a campaign from one snapshot,
+store runs), ``score_sheets`` (imported score sheets), ``vetoes`` (一票否决),
+``scoring_rules`` (a campaign's ranking rules).
 
 This ``__init__`` imports nothing, so that the models may use the constants in ``config``.
 """

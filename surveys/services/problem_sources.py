@@ -22,9 +22,9 @@ from surveys.errors import DomainError, NotFound
 from surveys.i18n import N_
 from surveys.models import Ballot, Campaign, Comment, Problem, ProblemSource, Rating, Round, RoundStatus, Target
 from surveys.scoring.display import shown
-from surveys.scoring.run import latest_run, load_rules
 from surveys.services.lookup import get
 from surveys.services.problems import ProblemFields, file_problem
+from surveys.services.scoring_runs import latest_run, load_rules
 
 _rng = random.SystemRandom()
 

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from surveys.models import Campaign, Comment, Component, Round, RoundStatus, Target
-from surveys.scoring.integrity import round_integrity
-from surveys.scoring.run import load_rules, round_config
+from surveys.scoring.sql.integrity import round_integrity
+from surveys.services.scoring_runs import load_rules, round_config
 
 
 def unit_codes(session: Session, campaign_id: int, unit_id: int | None) -> set[str]:

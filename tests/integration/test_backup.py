@@ -26,8 +26,8 @@ from surveys.backup import BackupError, check_dump, libpq
 from surveys.db import make_engine, make_session_factory
 from surveys.models import Ballot, Campaign, Code, CodeStatus, Comment
 from surveys.scoring.results import to_json
-from surveys.scoring.run import score_campaign
 from surveys.services import campaigns, issuing, rounds
+from surveys.services.scoring_runs import score_campaign
 from tests.conftest import NOW, PG_SERVER, scratch_database
 from tests.integration.soundness import ballot_problems, code_digest, storage_problems, suggestions, used_codes
 from tests.integration.test_casting import KW, open_first_round

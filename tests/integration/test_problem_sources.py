@@ -9,9 +9,9 @@ from sqlalchemy import inspect, select
 
 from surveys.errors import DomainError, NotFound
 from surveys.models import Comment, Problem, ProblemSource, ScoringRules
-from surveys.scoring.run import save_run, score_campaign
 from surveys.services import problem_sources
 from surveys.services.problems import ProblemFields
+from surveys.services.scoring_runs import save_run, score_campaign
 from tests.ledger_world import A01_COMMENTS, A02_COMMENTS, KW, TODAY, build_ledger
 
 DEADLINE = TODAY + timedelta(days=14)

@@ -8,8 +8,8 @@ from sqlalchemy.exc import IntegrityError
 
 from surveys.errors import Conflict, DomainError
 from surveys.models import AuditEntry, PublicPage, Role, RunState, ScoringRun
-from surveys.scoring.run import save_run
 from surveys.services import publishing
+from surveys.services.scoring_runs import save_run
 from tests.conftest import NOW
 from tests.integration.test_scoring_db import build_campaign, fresh_score
 

@@ -13,8 +13,8 @@ from surveys.reports.rows import SUPPRESSED
 from surveys.reports.workbook import build_workbook
 from surveys.scoring.display import shown
 from surveys.scoring.results import to_json
-from surveys.scoring.rules import save_rules
-from surveys.scoring.run import save_run
+from surveys.services.scoring_rules import save_rules
+from surveys.services.scoring_runs import save_run
 from tests.conftest import NOW
 from tests.integration.test_scoring_db import build_campaign, fresh_score
 from tests.unit.test_printing import run as run_command

@@ -12,12 +12,12 @@ from sqlalchemy import select
 from surveys.errors import DomainError, ImportRejected, NotFound
 from surveys.models import AuditEntry, Ballot, ImportedScore, Rating, ScoringRules, Veto
 from surveys.scoring.config import Rules
-from surveys.scoring.rules import save_rules
-from surveys.scoring.run import load_rules, score_campaign
-from surveys.scoring.sheets import import_score_sheet
-from surveys.scoring.vetoes import record_veto, revoke_veto
 from surveys.services import campaigns, issuing, rounds
 from surveys.services.casting import cast_ballot
+from surveys.services.score_sheets import import_score_sheet
+from surveys.services.scoring_rules import save_rules
+from surveys.services.scoring_runs import load_rules, score_campaign
+from surveys.services.vetoes import record_veto, revoke_veto
 from tests.conftest import NOW
 
 KW = {"now": NOW, "actor_id": None}

@@ -13,17 +13,17 @@ from sqlalchemy import select, update
 
 from surveys.errors import Conflict
 from surveys.models import AuditEntry, Ballot, Campaign, Item, Rating, Round, ScoringRun, Target
-from surveys.scoring import queries
 from surveys.scoring.digest import canonical_json
 from surveys.scoring.evaluate import score
 from surveys.scoring.inputs import Inputs
 from surveys.scoring.results import to_json
-from surveys.scoring.rules import save_rules
-from surveys.scoring.run import load_config, load_targets, save_run, score_campaign
-from surveys.scoring.sheets import import_score_sheet
+from surveys.scoring.sql import queries
 from surveys.scoring.tally import BallotInput, tally_round
-from surveys.scoring.vetoes import record_veto
 from surveys.services import campaigns, organisation, questionnaires, rounds
+from surveys.services.score_sheets import import_score_sheet
+from surveys.services.scoring_rules import save_rules
+from surveys.services.scoring_runs import load_config, load_targets, save_run, score_campaign
+from surveys.services.vetoes import record_veto
 from tests.conftest import NOW
 from tests.unit.test_scoring_rules import (
     LEVEL,

@@ -14,12 +14,12 @@ import pytest
 from sqlalchemy import select
 
 from surveys.models import Ballot, Campaign, Rating
-from surveys.scoring import queries
 from surveys.scoring.config import ItemConfig, LevelConfig, RoundConfig
-from surveys.scoring.round_sql import WORD_BITS, slots
-from surveys.scoring.run import load_config, load_targets
+from surveys.scoring.sql import queries
+from surveys.scoring.sql.round_sql import WORD_BITS, slots
 from surveys.scoring.tally import BallotInput, tally_round
 from surveys.services import campaigns, organisation, questionnaires, rounds
+from surveys.services.scoring_runs import load_config, load_targets
 from tests.conftest import NOW
 from tests.integration.test_scoring_db import round_fields
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from surveys.models import Ballot, Comment, Rating
-from surveys.scoring.rules import save_rules
-from surveys.scoring.run import save_run, score_campaign
 from surveys.services import publishing
+from surveys.services.scoring_rules import save_rules
+from surveys.services.scoring_runs import save_run, score_campaign
 from tests.conftest import NOW
 from tests.integration.test_scoring_db import build_campaign
 from tests.unit.test_scoring_rules import PAPER_BALLOTS

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from surveys.models import AuditEntry, Honour, ProblemSource, PublicPage, RunState, ScoringRun, Target
-from surveys.scoring.rules import save_rules
 from surveys.services import problems, publishing
+from surveys.services.scoring_rules import save_rules
 from tests.conftest import NOW
 from tests.integration.test_reports import FOUR_BALLOTS
 from tests.integration.test_scoring_db import GOLDEN_INPUT_DIGEST, build_campaign

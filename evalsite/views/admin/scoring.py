@@ -25,12 +25,12 @@ from surveys.db import claim_write_lock
 from surveys.errors import DomainError, NotFound
 from surveys.i18n import N_
 from surveys.models import Campaign, Component, ComponentKind, ScoringRun, Target, Veto
-from surveys.scoring import rules, sheets, vetoes
 from surveys.scoring.compare import compare_runs
 from surveys.scoring.display import shown
-from surveys.scoring.run import latest_run, load_rules, save_run, score_campaign
+from surveys.services import score_sheets, scoring_rules, vetoes
 from surveys.services.ledger import problems_for_target
 from surveys.services.lookup import get
+from surveys.services.scoring_runs import latest_run, load_rules, save_run, score_campaign
 
 
 @bp.get("/campaigns/<int:campaign_id>/scoring")
@@ -65,7 +65,7 @@ def save_scoring_rules(campaign_id: int):
         return _scoring_page(campaign_id, rules_form=form)
     fields = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
     fields["grade_bands"] = parse_bands(form.grade_bands.data)
-    rules.save_rules(db, get(db, Campaign, campaign_id).id, fields, **actor())
+    scoring_rules.save_rules(db, get(db, Campaign, campaign_id).id, fields, **actor())
     db.commit()
     flash(_("计分规则已保存，下次计分时生效"))
     return redirect(url_for("admin.scoring", campaign_id=campaign_id))
@@ -114,7 +114,7 @@ def upload_scores(component_id: int):
         return _scoring_page(component.campaign_id, sheet_form=(component.id, form))
     upload = form.file.data
     try:
-        result = sheets.import_score_sheet(
+        result = score_sheets.import_score_sheet(
             db, component.id, upload.filename or "", upload.read(), max_score=form.max_score.data, **actor()
         )
     except DomainError as rejected:
@@ -215,13 +215,13 @@ def _scoring_page(campaign_id: int, *, rules_form=None, veto_form=None, sheet_fo
         run=run,
         view=shown(run.result) if run else None,
         rules_form=rules_form,
-        rules_notes=[r.to_dict() for r in rules.shortfalls(db, campaign.id, saved_rules)],
+        rules_notes=[r.to_dict() for r in scoring_rules.shortfalls(db, campaign.id, saved_rules)],
         veto_form=veto_form or _veto_form(db, campaign, VetoForm(formdata=None)),
         vetoes=vetoes.list_vetoes(db, campaign.id),
         imported=imported,
         sheet_forms=sheet_forms,
         sheet_refusal=sheet_refusal,
-        template_header="、".join(sheets.TEMPLATE_HEADER),
+        template_header="、".join(score_sheets.TEMPLATE_HEADER),
         **helpers(),
     )
     return html, 400 if is_refused else 200

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from surveys.errors import Conflict, DomainError
 from surveys.i18n import N_
 from surveys.models import Campaign, Category, RankScope, Round, ScoringRules, ScoringRun, Target, Unit
-from surveys.scoring import evaluate, queries
+from surveys.scoring import evaluate
 from surveys.scoring.config import (
     CampaignConfig,
     ComponentConfig,
@@ -28,8 +28,9 @@ from surveys.scoring.config import (
     Rules,
     TargetInfo,
 )
-from surveys.scoring.integrity import round_integrity
 from surveys.scoring.results import ScoreResult, to_json
+from surveys.scoring.sql import queries
+from surveys.scoring.sql.integrity import round_integrity
 from surveys.services import audit
 from surveys.services.lookup import get
 from surveys.services.rounds import snapshot

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from surveys.models import ImportedScore, Veto
 from surveys.scoring.config import CampaignConfig, RoundConfig, TargetInfo
 from surveys.scoring.inputs import GroupTally, Inputs, ItemTally
-from surveys.scoring.round_sql import COLUMNS, round_statement
+from surveys.scoring.sql.round_sql import COLUMNS, round_statement
 from surveys.scoring.tally import group_tally
 
 

@@ -1,0 +1,1 @@
+"""The SQL readers that feed the pure scoring pipeline: they read, never write."""
