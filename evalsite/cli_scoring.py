@@ -24,7 +24,7 @@ from surveys.cells import spreadsheet_safe
 from surveys.db import claim_write_lock
 from surveys.errors import DomainError, NotFound
 from surveys.scoring.results import to_json
-from surveys.scoring.sql.ballot_export import HEADER, ballot_rows
+from surveys.services.ballot_export import HEADER, ballot_rows
 from surveys.services.scoring_runs import save_run, score_campaign
 
 _PATH = click.Path(dir_okay=False, path_type=Path)

@@ -31,7 +31,7 @@ from surveys.reports.facts import run_facts, turnout_rows
 from surveys.reports.pdf_report import build_pdf
 from surveys.reports.workbook import build_workbook
 from surveys.scoring.display import shown
-from surveys.scoring.sql.ballot_export import HEADER, ballot_rows
+from surveys.services.ballot_export import HEADER, ballot_rows
 from surveys.services.lookup import get
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import ast
 import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.import_graph import ROOT, imported_modules, module_name
+
 CORE = ROOT / "surveys"
 
 
@@ -18,22 +18,7 @@ def is_flask(module: str) -> bool:
 
 def flask_imports(source: str) -> list[str]:
     """Names of flask modules imported anywhere in ``source``, including inside functions."""
-    found = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            found += [alias.name for alias in node.names if is_flask(alias.name)]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and is_flask(node.module):
-            found.append(node.module)
-        elif (
-            isinstance(node, ast.Call)
-            and getattr(node.func, "attr", getattr(node.func, "id", None)) in {"import_module", "__import__"}
-            and node.args
-            and isinstance(node.args[0], ast.Constant)
-            and isinstance(node.args[0].value, str)
-            and is_flask(node.args[0].value)
-        ):
-            found.append(node.args[0].value)
-    return found
+    return [module for module in imported_modules(source) if is_flask(module)]
 
 
 def core_files() -> list[Path]:
@@ -41,11 +26,7 @@ def core_files() -> list[Path]:
 
 
 def core_modules() -> list[str]:
-    modules = []
-    for path in core_files():
-        parts = path.relative_to(ROOT).with_suffix("").parts
-        modules.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
-    return modules
+    return [module_name(path) for path in core_files()]
 
 
 def test_the_checker_recognises_every_way_of_importing_flask():

@@ -11,8 +11,9 @@ from evalsite.security import draws_charts
 from evalsite.views.results import RESULT_READERS, bp, campaign_view, run_for
 from evalsite.views.results.cache import shown_run
 from surveys.models import Campaign
+from surveys.scoring.sql.chain import campaign_chain
 from surveys.scoring.standings import marked, standings
-from surveys.scoring.trend import campaign_chain, trend_series
+from surveys.scoring.trend import trend_series
 from surveys.services import results
 from surveys.services.lookup import get
 

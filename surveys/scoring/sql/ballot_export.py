@@ -12,32 +12,23 @@ from collections.abc import Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from surveys.errors import Conflict
-from surveys.i18n import N_
-from surveys.models import Ballot, Item, Level, RaterGroup, Rating, Round, RoundStatus, Target
-from surveys.services.lookup import get
+from surveys.models import Ballot, Item, Level, RaterGroup, Rating, Round, Target
 
 HEADER = ("ballot_id", "round", "rater_group", "target_code", "item_code", "level", "points")
 #: Rows fetched from the database at a time: the export streams, whatever the round's size.
 CHUNK = 2000
 
 
-def ballot_rows(session: Session, round_id: int) -> Iterator[tuple[str, ...]]:
-    """Every rating of a closed round as text fields, in ballot id order (then target, item).
+def rating_rows(session: Session, round_: Round) -> Iterator[tuple[str, ...]]:
+    """Every rating of ``round_`` as text fields, in ballot id order (then target, item).
 
-    The round is checked at once (NotFound, Conflict); the rows are then fetched in chunks
-    as the caller iterates, inside the session's transaction. Refused while the round is
-    open or a draft (no live per-target data, DESIGN.md section 5). On PostgreSQL the
-    ordering uses the "C" collation, so the file is byte-for-byte the one SQLite gives.
+    The rows are fetched in chunks as the caller iterates, inside the session's
+    transaction. On PostgreSQL the ordering uses the "C" collation, so the file is
+    byte-for-byte the one SQLite gives. Which rounds may be exported is the caller's rule
+    (``surveys.services.ballot_export``).
     """
-    round_ = get(session, Round, round_id)
-    if round_.status is not RoundStatus.CLOSED:
-        raise Conflict(N_("轮次“%(name)s”尚未结束，不能导出评议票"), name=round_.name)
     is_postgres = session.get_bind().dialect.name == "postgresql"
-    return _rows(session, round_, is_postgres)
 
-
-def _rows(session: Session, round_: Round, is_postgres: bool) -> Iterator[tuple[str, ...]]:
     def ordered(column):
         return column.collate("C") if is_postgres else column
 
