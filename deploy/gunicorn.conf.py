@@ -41,6 +41,7 @@ control_socket_disable = True
 accesslog = _env("EVALSITE_ACCESS_LOG", "-")
 errorlog = _env("EVALSITE_ERROR_LOG", "-")
 loglevel = _env("EVALSITE_LOG_LEVEL", "info")
-#: No query string, no referrer, no user agent, and code-like path segments redacted.
+#: No query string, no referrer, no user agent, and code-like path segments redacted; the
+#: rating routes (/r, /o) without the client's address and with the day only (access_log.py).
 access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms'
 logger_class = "evalsite.access_log.CodeFreeLogger"

@@ -4,6 +4,7 @@ access logs that never hold a code, however a person mistypes the address."""
 from __future__ import annotations
 
 import multiprocessing
+import re
 import runpy
 
 import pytest
@@ -77,3 +78,30 @@ def test_no_code_reaches_any_log_line_of_the_production_server(database_url, eng
     for code in issued:
         for spelling in spellings(code) | {code[:-1] + "0"}:
             assert spelling not in logs
+
+
+def test_public_casting_lines_name_no_client_and_only_the_day_while_staff_lines_keep_both(
+    database_url, engine, session, make_campaign, tmp_path
+):
+    campaign = make_campaign()
+    round_ = open_first_round(session, campaign)
+    _batch, (code,) = issuing.issue_batch(session, round_.id, round_.groups[0].id, 1, KEYS, **KW)
+    session.commit()
+    server = LiveServer(server_env(database_url), tmp_path, args=("-c", str(CONFIG), "-w", "1")).start()
+    try:
+        rater = Rater(server, "127.0.0.1")
+        rater.open_entry_page()
+        assert rater.submit(ballot_form(code, answers_for(round_, campaign.targets))) == (302, "/r/thanks")
+        assert request(server, "GET", "/login")[0] == 200
+    finally:
+        server.stop()
+
+    lines = (server.out.read_text(errors="replace") + server.errors()).splitlines()
+    casting = [line for line in lines if re.search(r'"(GET|POST) /r(/\S*)? HTTP', line)]
+    staff = [line for line in lines if '"GET /login HTTP' in line]
+    assert any('"POST /r/submit HTTP/1.1" 302' in line for line in casting) and staff
+    for line in casting:
+        assert "127.0.0.1" not in line, line
+        assert not re.search(r"\d\d:\d\d:\d\d", line), line  # the day, not the second
+        assert re.match(r"- \[\d\d/\w{3}/\d{4}\] ", line), line
+    assert all(line.startswith("127.0.0.1 ") and re.search(r"\d\d:\d\d:\d\d", line) for line in staff)
