@@ -64,7 +64,7 @@ class Fixture:
 
 def prepare(url: str, targets: int, aggregation: str) -> Fixture:
     """Alembic schema and the campaign's configuration through the services; round left open."""
-    from evalsite.cli import upgrade_database
+    from evalsite.schema import upgrade_database
     from surveys.db import make_engine, make_session_factory
     from surveys.models import BatchScope, CodeBatch
     from surveys.services import campaigns, organisation, questionnaires, rounds

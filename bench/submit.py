@@ -96,7 +96,7 @@ def drop_postgres_database(name: str = PG_DATABASE) -> None:
 
 def prepare(url: str, floor_database: str, codes_per_phase: int) -> Fixture:
     """Alembic schema, a campaign like a unit's 科长 evaluation with its round open, and two batches."""
-    from evalsite.cli import upgrade_database
+    from evalsite.schema import upgrade_database
     from surveys import codes
     from surveys.db import make_engine, make_session_factory
     from surveys.services import campaigns, issuing, organisation, questionnaires, rounds

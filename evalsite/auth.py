@@ -15,7 +15,7 @@ from flask_login import LoginManager, current_user, login_required, logout_user
 
 from evalsite import login_session, sso, throttle
 from evalsite.database import get_session, utcnow
-from evalsite.forms import LoginForm
+from evalsite.forms.account import LoginForm
 from surveys.db import claim_write_lock
 from surveys.models import AuthSource, Role, User
 from surveys.services import users

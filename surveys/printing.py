@@ -8,6 +8,7 @@ so the sheet prints the same on any printer and viewer.
 
 from __future__ import annotations
 
+import csv
 import functools
 import math
 import re
@@ -15,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain, islice
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
@@ -26,6 +27,8 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from surveys import codes
+from surveys.i18n import N_
+from surveys.models import BatchScope, CodeBatch
 
 FONT = "WQYMicroHei"
 MONO_FONT = "WQYMicroHeiMono"  # same collection; Latin letters at fixed width, for the code
@@ -95,6 +98,43 @@ def render_slips(
             progress(done)
     pdf.save()
     return page_number
+
+
+# --- a batch's slips and code list: its page's downloads and ``flask issue-codes`` ----------
+
+_BATCH_NAME = N_("第 %(id)d 批")
+
+
+def slips_title(batch: CodeBatch, translate: Callable[..., str]) -> str:
+    """The PDF title and page header: enough to collate printed sheets.
+
+    ``translate`` is the caller's gettext (the core never imports flask).
+    """
+    parts = [batch.round.campaign.name, batch.round.name, batch.group.name, translate(_BATCH_NAME, id=batch.id)]
+    return " · ".join([*parts, batch.label] if batch.label else parts)
+
+
+def batch_slips(batch: CodeBatch, batch_codes: Iterable[str], base_url: str) -> Iterator[Slip]:
+    """One slip per code, naming the bound target or unit when the batch has one."""
+    if batch.scope is BatchScope.TARGET:
+        bound = f"{batch.target.name}（{batch.target.title}）" if batch.target.title else batch.target.name
+    else:
+        bound = batch.unit.name if batch.scope is BatchScope.UNIT else ""
+    campaign = batch.round.campaign.name
+    for code in batch_codes:
+        yield Slip(code=code, url=codes.code_url(base_url, code), campaign=campaign, target=bound)
+
+
+def write_codes_csv(batch_codes: Iterable[str], base_url: str, out: TextIO) -> int:
+    """Write ``code,url`` rows (grouped code, QR address) after a BOM; returns the row count."""
+    out.write("\ufeff")  # Excel on Windows then reads UTF-8 correctly
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["code", "url"])
+    n = 0
+    for code in batch_codes:
+        writer.writerow([codes.display(code), codes.code_url(base_url, code)])
+        n += 1
+    return n
 
 
 @functools.cache

@@ -16,7 +16,7 @@ from alembic import command
 from sqlalchemy import text
 
 from evalsite import create_app
-from evalsite.cli import alembic_config
+from evalsite.schema import alembic_config
 from surveys.db import Base, make_engine, make_session_factory
 from surveys.models import Role, Unit
 from surveys.services import campaigns, organisation, questionnaires, rounds, users

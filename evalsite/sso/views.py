@@ -22,7 +22,7 @@ from joserfc.errors import JoseError
 from evalsite import login_session
 from evalsite.auth import LoginUser, is_safe_next
 from evalsite.database import get_session, utcnow
-from evalsite.forms import LoginForm
+from evalsite.forms.account import LoginForm
 from evalsite.sso.settings import SsoSettings
 from surveys.db import claim_write_lock
 from surveys.directory import Identity

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from evalsite import login_session
 from evalsite.auth import LoginUser
 from evalsite.database import get_session, utcnow
-from evalsite.forms import PasswordChangeForm
+from evalsite.forms.account import PasswordChangeForm
 from evalsite.i18n import error_text
 from surveys.errors import DomainError
 from surveys.services import users

@@ -24,7 +24,7 @@ bp = Blueprint("health", __name__)
 @functools.cache
 def expected_heads() -> frozenset[str]:
     """The newest migration(s) of this code; read once per process."""
-    from evalsite.cli import migration_scripts
+    from evalsite.schema import migration_scripts
 
     return frozenset(migration_scripts().get_heads())
 

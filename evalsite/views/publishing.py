@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from evalsite.auth import ORGANISERS, READERS, role_required
 from evalsite.database import get_session
-from evalsite.forms_publishing import RunForm, WithdrawForm
+from evalsite.forms.publishing import RunForm, WithdrawForm
 from evalsite.scoring_text import helpers
 from evalsite.views.admin import actor, query_int
 from surveys.db import claim_write_lock

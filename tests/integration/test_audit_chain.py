@@ -10,7 +10,7 @@ import pytest
 from alembic import command
 from sqlalchemy import delete, select, update
 
-from evalsite.cli import alembic_config
+from evalsite.schema import alembic_config
 from surveys import audit_chain
 from surveys.db import claim_write_lock, make_engine, make_session_factory
 from surveys.models import AuditChainHead, AuditEntry, AuditLogIsAppendOnly

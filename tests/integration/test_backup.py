@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from evalsite import create_app
-from evalsite.cli import upgrade_database
+from evalsite.schema import upgrade_database
 from surveys import backup
 from surveys.backup import BackupError, check_dump, libpq
 from surveys.db import make_engine, make_session_factory

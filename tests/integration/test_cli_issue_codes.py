@@ -7,7 +7,7 @@ import csv
 import pytest
 from sqlalchemy import func, select
 
-from evalsite import cli_codes
+from evalsite.cli import codes as cli_codes
 from surveys import codes
 from surveys.models import BatchScope, Code, CodeBatch
 from surveys.services import rounds

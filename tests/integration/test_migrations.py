@@ -6,7 +6,7 @@ import pytest
 from alembic import command
 from sqlalchemy import inspect
 
-from evalsite.cli import alembic_config, upgrade_database
+from evalsite.schema import alembic_config, upgrade_database
 from surveys.db import Base, make_engine
 from tests.conftest import scratch_database
 

@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 
 from evalsite.auth import ORGANISERS, role_required
 from evalsite.database import get_session
-from evalsite.forms import CampaignForm, CloneForm, ComponentForm, choices, edit_form
+from evalsite.forms.admin import CampaignForm, CloneForm, ComponentForm
+from evalsite.forms.base import choices, edit_form
 from evalsite.views.admin import actor, bp, render_form
 from surveys.models import Campaign, Component
 from surveys.services import campaigns, organisation, rounds

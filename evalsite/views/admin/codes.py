@@ -6,12 +6,9 @@ code is ever logged. Reprints derive the codes again from the configured key.
 
 from __future__ import annotations
 
-import csv
 import io
 import math
-from collections.abc import Iterable, Iterator
 from itertools import islice
-from typing import TextIO
 
 from flask import Response, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -21,14 +18,13 @@ from wtforms import SelectChoice
 
 from evalsite.auth import ORGANISERS, role_required
 from evalsite.database import get_session
-from evalsite.forms_codes import IssueForm, TerminalForm
+from evalsite.forms.codes import IssueForm, TerminalForm
 from evalsite.keys import code_keys
 from evalsite.views.admin import actor, bp, query_int
-from surveys import codes
 from surveys.errors import Conflict, NotFound
 from surveys.i18n import N_
-from surveys.models import BatchScope, CodeBatch, Round, RoundStatus, Target, Terminal, Unit
-from surveys.printing import Slip, render_slips
+from surveys.models import CodeBatch, Round, RoundStatus, Target, Terminal, Unit
+from surveys.printing import batch_slips, render_slips, slips_title, write_codes_csv
 from surveys.services import issuing
 from surveys.services.lookup import get
 
@@ -104,7 +100,7 @@ def batch_slips_pdf(batch_id: int):
     start = (part - 1) * PART_SIZE
     wanted = islice(issuing.batch_codes(batch, code_keys()), start, start + PART_SIZE)
     out = io.BytesIO()  # a part is about 1 MB
-    render_slips(batch_slips(batch, wanted, current_app.config["PUBLIC_BASE_URL"]), out, title=slips_title(batch))
+    render_slips(batch_slips(batch, wanted, current_app.config["PUBLIC_BASE_URL"]), out, title=slips_title(batch, _))
     # Who reprinted which batch, never which codes.
     current_app.logger.info("batch %d part %d/%d printed by user %s", batch.id, part, parts, current_user.id)
     name = f"batch-{batch.id}-slips.pdf" if parts == 1 else f"batch-{batch.id}-slips-part{part}of{parts}.pdf"
@@ -165,38 +161,6 @@ def revoke_terminal(terminal_id: int):
     db.commit()
     flash(_("终端“%(name)s”已吊销", name=terminal.name))
     return redirect(url_for("admin.round_codes", round_id=terminal.batch.round_id))
-
-
-# --- shared with ``flask issue-codes`` ------------------------------------------------------
-
-
-def slips_title(batch: CodeBatch) -> str:
-    """The PDF title and page header: enough to collate printed sheets."""
-    parts = [batch.round.campaign.name, batch.round.name, batch.group.name, _("第 %(id)d 批", id=batch.id)]
-    return " · ".join([*parts, batch.label] if batch.label else parts)
-
-
-def batch_slips(batch: CodeBatch, batch_codes: Iterable[str], base_url: str) -> Iterator[Slip]:
-    """One slip per code, naming the bound target or unit when the batch has one."""
-    if batch.scope is BatchScope.TARGET:
-        bound = f"{batch.target.name}（{batch.target.title}）" if batch.target.title else batch.target.name
-    else:
-        bound = batch.unit.name if batch.scope is BatchScope.UNIT else ""
-    campaign = batch.round.campaign.name
-    for code in batch_codes:
-        yield Slip(code=code, url=codes.code_url(base_url, code), campaign=campaign, target=bound)
-
-
-def write_codes_csv(batch_codes: Iterable[str], base_url: str, out: TextIO) -> int:
-    """Write ``code,url`` rows (grouped code, QR address) after a BOM; returns the row count."""
-    out.write("\ufeff")  # Excel on Windows then reads UTF-8 correctly
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["code", "url"])
-    n = 0
-    for code in batch_codes:
-        writer.writerow([codes.display(code), codes.code_url(base_url, code)])
-        n += 1
-    return n
 
 
 # --- helpers --------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 
 from evalsite.auth import ORGANISERS, role_required
 from evalsite.database import get_session
-from evalsite.forms import ItemForm, QuestionnaireForm, edit_form
+from evalsite.forms.admin import ItemForm, QuestionnaireForm
+from evalsite.forms.base import edit_form
 from evalsite.views.admin import actor, bp, render_form
 from surveys.errors import DomainError
 from surveys.i18n import N_

@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 
 from evalsite.auth import ORGANISERS, role_required
 from evalsite.database import get_session
-from evalsite.forms import GroupForm, RoundForm, choices, edit_form
+from evalsite.forms.admin import GroupForm, RoundForm
+from evalsite.forms.base import choices, edit_form
 from evalsite.views.admin import actor, bp, render_form
 from surveys.db import truncate_wal
 from surveys.models import Campaign, RaterGroup, Round

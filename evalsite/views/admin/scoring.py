@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from evalsite.auth import ORGANISERS, role_required
 from evalsite.database import get_session
-from evalsite.forms import choices
-from evalsite.forms_scoring import RevokeForm, RulesForm, SheetForm, VetoForm, bands_text, parse_bands
+from evalsite.forms.base import choices
+from evalsite.forms.scoring import RevokeForm, RulesForm, SheetForm, VetoForm, bands_text, parse_bands
 from evalsite.i18n import error_text, translate
 from evalsite.scoring_text import FIELD_LABELS, helpers
 from evalsite.views.admin import actor, bp, query_int

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from evalsite.auth import ORGANISERS, role_required
 from evalsite.database import get_session
-from evalsite.forms import ImportForm, TargetForm, choices, edit_form
+from evalsite.forms.admin import ImportForm, TargetForm
+from evalsite.forms.base import choices, edit_form
 from evalsite.i18n import error_text, translate
 from evalsite.views.admin import actor, bp, page_number, query_int, render_form
 from surveys.errors import DomainError

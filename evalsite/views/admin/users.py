@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 from evalsite import audit_view
 from evalsite.auth import ORGANISERS, role_required
 from evalsite.database import get_session
-from evalsite.forms import PasswordResetForm, UnitForm, UserForm, choices, edit_form
+from evalsite.forms.admin import PasswordResetForm, UnitForm, UserForm
+from evalsite.forms.base import choices, edit_form
 from evalsite.views.admin import actor, bp, page_number, render_form
 from surveys.models import Role, Unit
 from surveys.services import audit, organisation, users

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from evalsite.auth import ORGANISERS, role_required
 from evalsite.database import get_session, local_today
-from evalsite.forms_ledger import HonourForm, ReportForm, VerifyForm, WithdrawForm, refusal
+from evalsite.forms.ledger import HonourForm, ReportForm, VerifyForm, WithdrawForm, refusal
 from evalsite.views.ledger import actor, attachment_limit, bp, scope
 from surveys.i18n import N_
 from surveys.models import Honour, Role, Verdict

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from evalsite.auth import ORGANISERS, role_required
 from evalsite.database import get_session, local_today
-from evalsite.forms import choices
-from evalsite.forms_ledger import CommentsProblemForm, LowItemProblemForm, ProblemForm
+from evalsite.forms.base import choices
+from evalsite.forms.ledger import CommentsProblemForm, LowItemProblemForm, ProblemForm
 from evalsite.views.admin import query_int
 from evalsite.views.ledger import actor, bp
 from surveys.errors import DomainError

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from evalsite.auth import READERS, role_required
 from evalsite.database import get_session, local_today
-from evalsite.forms_ledger import HonourForm, ReportForm, VerifyForm, WithdrawForm
+from evalsite.forms.ledger import HonourForm, ReportForm, VerifyForm, WithdrawForm
 from evalsite.views.ledger import LEDGER_ROLES, bp, scope, upload_limits
 from surveys.models import Campaign, ProblemSource, ProblemState, Role, Unit
 from surveys.services import campaigns, ledger, organisation, problems

@@ -9,7 +9,7 @@ from wtforms import DateField, FloatField, IntegerField, SelectField, SelectMult
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
-from evalsite.forms import choices
+from evalsite.forms.base import choices
 from surveys.errors import DomainError
 from surveys.i18n import N_
 

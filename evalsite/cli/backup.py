@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from evalsite.cli import migration_scripts
+from evalsite.schema import migration_scripts
 from surveys import backup as backups
 from surveys.backup import BackupError
 

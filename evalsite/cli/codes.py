@@ -23,11 +23,10 @@ from evalsite.database import utcnow
 from evalsite.i18n import error_text
 from evalsite.keys import code_keys
 from evalsite.output_file import OutputFile
-from evalsite.views.admin.codes import batch_slips, slips_title, write_codes_csv
 from surveys.db import claim_write_lock
 from surveys.errors import DomainError
 from surveys.models import RaterGroup, Round, Target, Unit
-from surveys.printing import register_fonts, render_slips
+from surveys.printing import batch_slips, register_fonts, render_slips, slips_title, write_codes_csv
 from surveys.services import issuing
 
 _PATH = click.Path(dir_okay=False, path_type=Path)
@@ -130,7 +129,7 @@ def _write(batch, issued: list[str], pdf_out: OutputFile, csv_out: OutputFile) -
         render_slips(
             batch_slips(batch, issued, base_url),
             pdf_out.file,
-            title=slips_title(batch),
+            title=slips_title(batch, _),
             progress=lambda done: bar.update(done - bar.pos),
         )
     if csv_out.file is not None:

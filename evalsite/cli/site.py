@@ -1,53 +1,18 @@
-"""``flask --app wsgi`` commands: database upgrade, users, demo data (and, registered here, codes, scoring, backups)."""
+"""``flask --app wsgi`` commands that set a site up: database upgrade, users, demo data."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.script import ScriptDirectory
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from evalsite.database import utcnow
 from evalsite.keys import code_keys
+from evalsite.schema import upgrade_database
 from surveys.errors import DomainError
 from surveys.models import Role, Unit
 from surveys.services import users
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def init_app(app: Flask) -> None:
-    from evalsite.cli_audit import verify_audit
-    from evalsite.cli_backup import backup, restore
-    from evalsite.cli_codes import issue_codes
-    from evalsite.cli_scoring import export_ballots, score
-
-    for cmd in (init_db, create_user, seed_demo, issue_codes, score, export_ballots, backup, restore, verify_audit):
-        app.cli.add_command(cmd)
-
-
-def alembic_config(url: str) -> AlembicConfig:
-    cfg = AlembicConfig(str(ROOT / "alembic.ini"))
-    cfg.set_main_option("script_location", str(ROOT / "migrations"))
-    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    return cfg
-
-
-def migration_scripts() -> ScriptDirectory:
-    """This code's Alembic migrations (what a database's revision is compared with)."""
-    return ScriptDirectory.from_config(alembic_config("sqlite://"))
-
-
-def upgrade_database(url: str) -> None:
-    """Bring the schema to the newest migration (creating the SQLite folder if needed)."""
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(url), "head")
 
 
 def _session():

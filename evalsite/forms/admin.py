@@ -1,8 +1,10 @@
-"""Form shapes. Rules live in the services; forms only check types and presence."""
+"""Form shapes of the admin pages: campaigns, units, targets, questionnaires, rounds, users.
+
+Rules live in the services; forms only check types and presence.
+"""
 
 from __future__ import annotations
 
-from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -12,37 +14,14 @@ from wtforms import (
     FloatField,
     IntegerField,
     PasswordField,
-    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from evalsite.forms.base import choices
 from surveys.scales import PRESETS
-
-
-def edit_form(form_cls, obj=None, **initial):
-    """A form for editing ``obj``.
-
-    A submitted form holds only what was posted: a field missing from the request is an
-    error, never silently the stored value (which may be an enum or a related object).
-    Shown before submitting, it holds ``obj``'s values with ``initial`` on top (for enums
-    and related objects, which the form wants as plain values).
-    """
-    if request.method == "POST":
-        return form_cls()
-    return form_cls(obj=obj, **initial)
-
-
-def choices(pairs) -> list[SelectChoice]:
-    """Select options from (value, label) pairs; WTForms 3.3 deprecates bare tuples."""
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
-class LoginForm(FlaskForm):
-    username = StringField(_l("用户名"), validators=[DataRequired(), Length(max=64)])
-    password = PasswordField(_l("密码"), validators=[DataRequired(), Length(max=200)])
 
 
 class CampaignForm(FlaskForm):
@@ -142,14 +121,6 @@ class UserForm(FlaskForm):
         ),
     )
     unit_id = SelectField(_l("所属单位（单位联络员）"), coerce=int, validators=[Optional()])
-
-
-class PasswordChangeForm(FlaskForm):
-    current = PasswordField(_l("当前密码"), validators=[DataRequired(), Length(max=200)])
-    new = PasswordField(_l("新密码（至少 10 个字符）"), validators=[DataRequired(), Length(max=200)])
-    confirm = PasswordField(
-        _l("再次输入新密码"), validators=[DataRequired(), EqualTo("new", message=_l("两次输入的新密码不一致"))]
-    )
 
 
 class PasswordResetForm(FlaskForm):

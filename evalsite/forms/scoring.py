@@ -1,6 +1,6 @@
 """Form shapes of the scoring pages: rules, vetoes, imported score sheets.
 
-As in ``forms``, the services hold the rules; these only check types and presence.
+As in ``forms.admin``, the services hold the rules; these only check types and presence.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from wtforms import FloatField, IntegerField, SelectField, StringField, TextArea
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
-from evalsite.forms import choices
+from evalsite.forms.base import choices
 
 
 class RulesForm(FlaskForm):
