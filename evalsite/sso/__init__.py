@@ -33,6 +33,9 @@ def init_app(app: Flask) -> None:
 
         views.init_app(app, sso)
     app.jinja_env.globals["sso_methods"] = sso.methods
+    from evalsite.sso.sync import sso_sync
+
+    app.cli.add_command(sso_sync)
 
 
 def settings() -> SsoSettings:

@@ -35,14 +35,22 @@ class LdapDirectory:
 
         Raises DirectoryUnavailable when the directory cannot be asked at all.
         """
-        username = username.strip()
-        if not username or not password:
+        if not username.strip() or not password:
             return None  # an LDAP bind with an empty password is an anonymous bind, and succeeds
+        return self._ask(username, password)
+
+    def lookup(self, username: str) -> Identity | None:
+        """Who ``username`` is now, asked with the service account alone (no password): None
+        if the directory no longer has them. Raises DirectoryUnavailable."""
+        return self._ask(username, None)
+
+    def _ask(self, username: str, password: str | None) -> Identity | None:
+        username = username.strip()
         try:
             service = self._connect(self.bind_dn, self.bind_password)
             try:
                 entry = self._find_user(service, username)
-                if entry is None or not self._is_password_of(entry.entry_dn, password):
+                if entry is None or (password is not None and not self._is_password_of(entry.entry_dn, password)):
                     return None
                 groups = self._groups_of(service, entry.entry_dn, username)
             finally:

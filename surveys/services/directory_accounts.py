@@ -44,19 +44,50 @@ def sign_in(session: Session, identity: Identity, rules: Sequence[GroupRule], *,
             session, identity.username, reason, now=now, user=user, source=source.value, groups=groups
         )
         return None
-    values = {
-        "role": rule.role,
-        "unit_id": unit.id if rule.role is Role.UNIT_OFFICER else None,
-        "display_name": (identity.display_name or identity.username)[:100],
-    }
+    values = _granted(identity, rule, unit)
     if user is None:
         user = _create(session, identity, source, values, now=now)
     else:
-        changes = audit.apply_changes(user, values)
-        if changes["after"]:
-            audit.record(session, "user.update", now=now, actor_id=None, obj=user, summary=user.username, **changes)
+        _update(session, user, values, now=now)
     audit.record(session, "auth.login", now=now, actor_id=user.id, obj=user, summary=user.username, source=source.value)
     return user
+
+
+def review(
+    session: Session, user: User, identity: Identity | None, rules: Sequence[GroupRule], *, now: datetime
+) -> bool:
+    """Bring a directory account in line with what the directory says now, between sign-ins.
+
+    ``identity`` is the directory's current answer for the account, None if the person is no
+    longer in it. Returns whether the account still has access; without it (gone, no mapped
+    group, the unit missing here) every session it has ends at once, and the next sign-in is
+    refused. With it, role, unit and name follow the groups.
+    """
+    rule = grant_for(rules, identity.groups) if identity else None
+    unit = _unit_of(session, rule)
+    if identity is None or rule is None or (rule.unit is not None and unit is None):
+        user.session_version += 1
+        reason = "gone_from_directory" if identity is None else "no_mapped_group" if rule is None else "unit_missing"
+        audit.record(
+            session, "auth.access_ended", now=now, actor_id=None, obj=user, summary=user.username, reason=reason
+        )
+        return False
+    _update(session, user, _granted(identity, rule, unit), now=now)
+    return True
+
+
+def _granted(identity: Identity, rule: GroupRule, unit: Unit | None) -> dict:
+    return {
+        "role": rule.role,
+        "unit_id": unit.id if rule.role is Role.UNIT_OFFICER and unit else None,
+        "display_name": (identity.display_name or identity.username)[:100],
+    }
+
+
+def _update(session: Session, user: User, values: dict, *, now: datetime) -> None:
+    changes = audit.apply_changes(user, values)
+    if changes["after"]:
+        audit.record(session, "user.update", now=now, actor_id=None, obj=user, summary=user.username, **changes)
 
 
 def _unit_of(session: Session, rule: GroupRule | None) -> Unit | None:

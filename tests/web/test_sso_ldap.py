@@ -228,3 +228,42 @@ def test_the_login_page_says_directory_passwords_work_here(ldap_app):
     english = ldap_app.test_client()
     english.post("/language", data={"lang": "en", "next": "/login"})
     assert "directory" in page_text(english.get("/login")).lower()
+
+
+def test_sso_sync_ends_the_sessions_of_those_removed_and_follows_the_groups_of_the_rest(
+    ldap_app, staff, slapd, session
+):
+    stays, moves, removed, deleted = (staff(name, "jfb") for name in ("留任", "调岗", "移出", "离职"))
+    browsers = {uid: ldap_app.test_client() for uid in (stays, moves, removed, deleted)}
+    for uid, browser in browsers.items():
+        assert sign_in(browser, uid).status_code == 302
+    leave(slapd, moves, "jfb")
+    join(slapd, moves, "leaders")
+    leave(slapd, removed, "jfb")
+    leave(slapd, deleted, "jfb")
+    slapd.modify(f"dn: uid={deleted},{PEOPLE}\nchangetype: delete\n")
+
+    result = ldap_app.test_cli_runner().invoke(args=["sso-sync"])
+    assert result.exit_code == 0, result.output
+    assert "2 个账号保留访问权限，2 个账号已失去访问权限并退出登录" in result.output
+    assert browsers[stays].get("/admin/").status_code == 200
+    assert browsers[moves].get("/results/").status_code == 200
+    assert account(session, moves).role is Role.LEADER
+    for uid in (removed, deleted):
+        after = browsers[uid].get("/admin/")
+        assert (after.status_code, location(after)[0]) == (302, "/login")
+    ended = fresh(session).scalars(select(AuditEntry).where(AuditEntry.action == "auth.access_ended"))
+    assert sorted((e.summary, e.detail["reason"]) for e in ended) == sorted(
+        [(removed, "no_mapped_group"), (deleted, "gone_from_directory")]
+    )
+
+
+def test_sso_sync_changes_nothing_when_the_directory_cannot_be_reached(make_app, slapd, staff, session):
+    uid = staff("冯二", "jfb")
+    browser = make_app(**ldap_settings(slapd)).test_client()
+    assert sign_in(browser, uid).status_code == 302
+    down = make_app(**ldap_settings(slapd, LDAP_URL="ldap://127.0.0.1:1"))
+    result = down.test_cli_runner().invoke(args=["sso-sync"])
+    assert result.exit_code == 1
+    assert "单位目录暂时无法连接，未做任何更改" in result.output
+    assert browser.get("/admin/").status_code == 200
