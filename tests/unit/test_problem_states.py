@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 
 import pytest
+from PIL import Image
 
 from surveys.errors import Conflict, DomainError
 from surveys.models import ProblemState, Verdict
 from surveys.models.problems import TRANSITIONS
+from surveys.services import attachments
 from surveys.services.attachments import MAX_FILES, Upload, check_uploads, clean_filename, sniff
 from tests.ledger_world import PDF, PNG
 
@@ -115,3 +118,32 @@ def test_too_many_files_are_refused_and_blank_fields_are_skipped():
 def test_file_names_lose_folders_and_control_characters(name, kind, clean):
     assert clean_filename(name, kind) == clean
     assert len(clean_filename(name, kind)) <= 120
+
+
+def encoded(kind: str, size: tuple[int, int], **options) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(out, kind, **options)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("kind", "content_type", "options"),
+    [
+        ("PNG", "image/png", {}),
+        ("JPEG", "image/jpeg", {}),
+        ("JPEG", "image/jpeg", {"progressive": True, "exif": Image.Exif().tobytes()}),
+        ("GIF", "image/gif", {}),
+        ("WEBP", "image/webp", {}),
+        ("WEBP", "image/webp", {"lossless": True}),
+        ("WEBP", "image/webp", {"exif": Image.Exif().tobytes()}),  # the extended (VP8X) form
+    ],
+)
+def test_an_images_size_is_read_from_its_header_as_an_image_library_reads_it(kind, content_type, options):
+    data = encoded(kind, (317, 211), **options)
+    assert attachments.sniff(data) == content_type
+    assert attachments.image_size(data, content_type) == Image.open(io.BytesIO(data)).size == (317, 211)
+
+
+def test_a_header_cut_short_gives_no_size():
+    assert attachments.image_size(encoded("JPEG", (10, 10))[:12], "image/jpeg") is None
+    assert attachments.image_size(b"\x89PNG\r\n\x1a\n", "image/png") is None

@@ -4,11 +4,14 @@ read; uploads checked by content; the XLSX export; overdue flags; audit of web a
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 from datetime import timedelta
 from urllib.parse import unquote
 
 import pytest
 from openpyxl import load_workbook
+from PIL import Image
 from sqlalchemy import select, update
 
 from evalsite.database import utcnow
@@ -151,6 +154,38 @@ def test_a_file_over_the_configured_size_is_refused(app, client, session, make_u
     response = client.post(f"/ledger/problems/{pid}/report", data=data, content_type="multipart/form-data")
     assert response.status_code == 400 and "超过" in page_text(response)
     assert fresh(session).get(Problem, pid).state is ProblemState.OPEN
+
+
+def png_bomb(width: int, height: int) -> bytes:
+    """A real black-and-white PNG of ``width`` × ``height`` pixels: a few hundred KB that
+    unpack to gigabytes of bitmap in the browser of whoever opens the attachment."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    packer, row = zlib.compressobj(9), bytes(1 + (width + 7) // 8)  # filter byte, then all-zero pixels
+    pixels = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1 bit, greyscale
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+def test_an_image_that_unpacks_to_a_huge_bitmap_is_refused_by_its_pixel_count(client, session, make_user, world):
+    sign_in_as(client, make_user, Role.UNIT_OFFICER, "officer_a", world["unit_a"])
+    pid = open_problem(session, world)
+    bomb = png_bomb(30_000, 30_000)
+    assert len(bomb) < 2 * 2**20  # under the size limit: only the pixel count gives it away
+    data = {"text": "见附件", "files": [(io.BytesIO(bomb), "现场.png")]}
+    response = client.post(f"/ledger/problems/{pid}/report", data=data, content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "附件“现场.png”的图片尺寸过大（30000×30000 像素），请缩小到 50 百万像素以内再上传" in page_text(response)
+    assert fresh(session).get(Problem, pid).state is ProblemState.OPEN
+
+    photo = io.BytesIO()
+    Image.new("RGB", (4000, 3000), (90, 120, 60)).save(photo, "JPEG")  # a 12-megapixel phone photo
+    data = {"text": "见附件", "files": [(io.BytesIO(photo.getvalue()), "现场.jpg")]}
+    response = client.post(f"/ledger/problems/{pid}/report", data=data, content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert fresh(session).get(Problem, pid).state is ProblemState.REPORTED
 
 
 def test_overdue_problems_are_flagged_for_the_organiser_and_the_unit(client, session, make_user, world):
