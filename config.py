@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from surveys.passwords import DEFAULT_HASH_METHOD
+
 ROOT = Path(__file__).resolve().parent
 DEFAULT_SECRET = "dev-only-secret-change-me"  # noqa: S105 - the known value production refuses  # nosec B105
 DEFAULT_CODE_KEY = "dev-only-code-key"
@@ -45,6 +47,9 @@ def from_environment(environ: os._Environ | dict = os.environ) -> dict:
         # A signed-in session ends this long after login however busy, or after the idle time.
         "PERMANENT_SESSION_LIFETIME": int(environ.get("EVALSITE_SESSION_SECONDS", 8 * 3600)),
         "SESSION_IDLE_SECONDS": int(environ.get("EVALSITE_SESSION_IDLE_SECONDS", 30 * 60)),
+        # How new passwords are hashed (werkzeug's method names). Not read from the environment:
+        # only the tests choose another (a cheap one), and production refuses any but scrypt.
+        "PASSWORD_HASH_METHOD": DEFAULT_HASH_METHOD,
         # Failed sign-ins before a username or a client address is locked (evalsite.throttle).
         "LOGIN_FAILURES_PER_USERNAME": environ.get("EVALSITE_LOGIN_FAILURES_PER_USERNAME", "5 per 15 minutes"),
         "LOGIN_FAILURES_PER_ADDRESS": environ.get("EVALSITE_LOGIN_FAILURES_PER_ADDRESS", "20 per 15 minutes"),
@@ -86,11 +91,13 @@ def _single_sign_on(environ) -> dict:
 
 
 def check(config: dict) -> None:
-    """Refuse to run production with debug on or a development key."""
+    """Refuse to run production with debug on, a development key or a password hash cheaper than scrypt."""
     if config.get("ENV_NAME") != "production":
         return
     if config.get("DEBUG"):
         raise ConfigError("EVALSITE_DEBUG must be off in production")
+    if config.get("PASSWORD_HASH_METHOD", DEFAULT_HASH_METHOD) != DEFAULT_HASH_METHOD:
+        raise ConfigError(f"PASSWORD_HASH_METHOD must be {DEFAULT_HASH_METHOD} in production (others are for tests)")
     for name, default in (
         ("SECRET_KEY", DEFAULT_SECRET),
         ("CODE_KEY", DEFAULT_CODE_KEY),

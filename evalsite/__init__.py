@@ -6,6 +6,7 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 import config
+from surveys import passwords
 
 
 class DatabaseId(IntegerConverter):
@@ -25,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     config.check(app.config)
+    passwords.use_hash_method(app.config["PASSWORD_HASH_METHOD"])
 
     from evalsite import auth, cli, database, deployment, errors, i18n, limits, security, selectors
     from evalsite.views import account, admin, api, home, ledger, public, public_results, publishing, reports, results

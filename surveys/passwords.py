@@ -4,9 +4,17 @@ Length matters most (NIST SP 800-63B, section 5.1.1.2): at least :data:`MIN_LENG
 not all digits or all letters, not one of the passwords attackers try first (lists of leaked
 passwords, Chinese ones included), not the username, and not a run of one character or a
 keyboard/number sequence.
+
+Passwords are stored as werkzeug hashes made with :data:`DEFAULT_HASH_METHOD` (scrypt). The
+method is one setting for the process (``PASSWORD_HASH_METHOD``, which the app factory passes
+to :func:`use_hash_method`): the tests choose a one-round PBKDF2 so that a login costs
+nothing, and production refuses any method but the default (``config.check``). A stored hash
+names its own method, so checking a password never depends on the setting.
 """
 
 from __future__ import annotations
+
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from surveys.errors import DomainError
 from surveys.i18n import N_
@@ -49,3 +57,35 @@ def is_guessable(password: str, username: str = "") -> bool:
     if len(name) >= 3 and name in lowered:
         return True
     return any(lowered in run or lowered in run[::-1] for run in _SEQUENCES)
+
+
+#: How new passwords are hashed unless told otherwise, and the only method production accepts.
+DEFAULT_HASH_METHOD = "scrypt"
+_HASH_KINDS = ("scrypt", "pbkdf2")
+_hashing = {"method": DEFAULT_HASH_METHOD}
+#: One hash of nobody's password per method, checked against when a username is unknown.
+_dummy_hashes: dict[str, str] = {}
+
+
+def use_hash_method(method: str) -> None:
+    """Hash new passwords with werkzeug's ``method`` (``scrypt``, ``pbkdf2:sha256:600000``...)."""
+    if method.split(":")[0] not in _HASH_KINDS:
+        raise ValueError(f"unknown password hash method {method!r}")
+    _hashing["method"] = method
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, _hashing["method"])
+
+
+def is_password(stored_hash: str, password: str) -> bool:
+    """Whether ``password`` is the one ``stored_hash`` was made from (by whichever method)."""
+    return check_password_hash(stored_hash, password)
+
+
+def dummy_hash() -> str:
+    """A hash made with the current method, so refusing an unknown name costs as much as a wrong password."""
+    method = _hashing["method"]
+    if method not in _dummy_hashes:
+        _dummy_hashes[method] = generate_password_hash("not-a-real-password", method)
+    return _dummy_hashes[method]

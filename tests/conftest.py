@@ -9,14 +9,18 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 import redis
 from alembic import command
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from sqlalchemy import text
 
-from evalsite import create_app
+from evalsite import create_app, limits, throttle
 from evalsite.schema import alembic_config
+from surveys import passwords
 from surveys.db import Base, make_engine, make_session_factory
 from surveys.models import Role, Unit
 from surveys.services import campaigns, organisation, questionnaires, rounds, users
@@ -27,7 +31,49 @@ PG_SERVER = os.environ.get("EVALSITE_TEST_POSTGRES")
 #: The Redis database the shared rate-limit tests count in (shared by every run on the machine).
 REDIS_URI = "redis://127.0.0.1:6379/15"
 NOW = datetime(2026, 3, 1, 9, 0, 0)
+TRANSLATIONS = Path(__file__).resolve().parents[1] / "evalsite" / "translations"
 PASSWORD = "secret-pass-123"
+#: One PBKDF2 round: a hash or check costs microseconds instead of scrypt's ~90 ms (production refuses it).
+TEST_HASH_METHOD = "pbkdf2:sha256:1"
+
+
+def compile_translations(folder: Path) -> list[Path]:
+    """Compile each ``messages.po`` under ``folder`` whose ``.mo`` is missing or older, as
+    ``make translations`` does (fuzzy entries included, like its ``-f``); returns what it wrote.
+
+    A fresh clone has no ``.mo`` (they are built, not kept): without this its first plain
+    ``pytest`` would fail every test of an English page.
+    """
+    written = []
+    for po in sorted(folder.glob("*/LC_MESSAGES/messages.po")):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as source:
+            catalog = read_po(source, locale=po.parts[-3])
+        partial = mo.with_name(f".{mo.name}.{os.getpid()}")
+        with partial.open("wb") as target:
+            write_mo(target, catalog, use_fuzzy=True)
+        partial.replace(mo)  # another run reading the catalog never sees half a file
+        written.append(mo)
+    return written
+
+
+def pytest_sessionstart(session) -> None:
+    try:
+        compile_translations(TRANSLATIONS)
+    except OSError as error:
+        pytest.exit(f"The translations cannot be compiled ({error}): run `make translations` first.", returncode=4)
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects anything
+def pytest_collection_modifyitems(items) -> None:
+    """Every test under tests/browser is a browser test, and slow: it drives a real Chromium."""
+    browser_tests = Path(__file__).with_name("browser")
+    for item in items:
+        if browser_tests in item.path.parents or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)
 
 
 @contextmanager
@@ -85,18 +131,48 @@ def session(engine, clean_db):
     session.close()
 
 
-@pytest.fixture
-def app(database_url, engine, clean_db):
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "test-secret",
-            "WTF_CSRF_ENABLED": False,
-        }
-    )
+def app_config(database_url: str, **changes) -> dict:
+    """The configuration of the test apps: the session's database, CSRF off, cheap password hashes."""
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "PASSWORD_HASH_METHOD": TEST_HASH_METHOD,
+    } | changes
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashes():
+    """Every test hashes new passwords cheaply, even after one built an app with the default."""
+    passwords.use_hash_method(TEST_HASH_METHOD)
+
+
+@pytest.fixture(scope="session")
+def shared_app(database_url, engine):
+    """One app of the test configuration for the whole session (building one costs ~40 ms)."""
+    app = create_app(app_config(database_url))
     yield app
     app.extensions["evalsite.engine"].dispose()
+
+
+@pytest.fixture
+def app(shared_app, clean_db):
+    """The app of the test configuration, as if new: empty tables, its configuration as built,
+    no rate-limit or login-failure counts and no cached runs from earlier tests. Tests that
+    need another configuration, or add routes, build their own with ``make_app``."""
+    configured = dict(shared_app.config)
+    forget_earlier_tests(shared_app)
+    yield shared_app
+    shared_app.config.clear()
+    shared_app.config.update(configured)
+
+
+def forget_earlier_tests(app) -> None:
+    """Drop what an app keeps in memory between requests, as a new app would start."""
+    limits.init_app(app)  # the limiter is one object for the process: point it back at this app, counts empty
+    throttle.init_app(app)
+    app.extensions.pop("evalsite.shown_runs", None)
 
 
 @pytest.fixture
@@ -105,8 +181,7 @@ def make_app(database_url, engine, clean_db):
     built = []
 
     def make(**changes):
-        config = {"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False}
-        built.append(create_app(config | changes))
+        built.append(create_app(app_config(database_url, **changes)))
         return built[-1]
 
     yield make

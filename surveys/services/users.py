@@ -6,12 +6,11 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from surveys.errors import Conflict, DomainError, NotFound
 from surveys.i18n import N_
 from surveys.models import AuthSource, Role, Unit, User
-from surveys.passwords import check_password
+from surveys.passwords import check_password, dummy_hash, hash_password, is_password
 from surveys.services import audit
 
 __all__ = [
@@ -24,9 +23,6 @@ __all__ = [
     "reset_password",
     "set_active",
 ]
-
-#: Checked against when a username is unknown, so both paths take the same time.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
 def create_user(
@@ -57,7 +53,7 @@ def create_user(
     user = User(
         username=username,
         display_name=display_name.strip() or username,
-        password_hash=generate_password_hash(password),
+        password_hash=hash_password(password),
         role=role,
         unit_id=unit_id,
         created_at=now,
@@ -87,7 +83,7 @@ def authenticate(
     for a wrong password. Only the audit entry (admins only) says which it was.
     """
     user = session.scalar(select(User).where(User.username == username.strip()))
-    is_valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    is_valid = is_password(user.password_hash if user else dummy_hash(), password)
     reason = _refusal(user, is_valid, is_throttled)
     if reason:
         record_refused_login(session, username, reason, now=now, user=user)
@@ -138,7 +134,7 @@ def reset_password(session: Session, user_id: int, password: str, *, now: dateti
 def change_own_password(session: Session, user_id: int, current: str, new: str, *, now: datetime) -> User:
     """A user replaces their password, proving they know the current one."""
     user = get_local_user(session, user_id)
-    if not check_password_hash(user.password_hash, current):
+    if not is_password(user.password_hash, current):
         raise DomainError(N_("当前密码不正确"))
     if new == current:
         raise DomainError(N_("新密码不能与当前密码相同"))
@@ -150,7 +146,7 @@ def change_own_password(session: Session, user_id: int, current: str, new: str, 
 
 def _set_password(user: User, password: str, *, now: datetime) -> None:
     check_password(password, user.username)
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = hash_password(password)
     user.password_changed_at = now
     user.session_version += 1
 

@@ -15,8 +15,6 @@ from urllib.parse import urlsplit
 import pytest
 from werkzeug.serving import make_server
 
-from evalsite import create_app
-
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -50,18 +48,9 @@ def chromium(playwright_driver):
 
 
 @pytest.fixture
-def browser_app(database_url, engine, clean_db):
+def browser_app(make_app):
     """The app as a phone meets it: CSRF on, since a real browser takes the token from the page."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "browser-test-secret",
-            "WTF_CSRF_ENABLED": True,
-        }
-    )
-    yield app
-    app.extensions["evalsite.engine"].dispose()
+    return make_app(SECRET_KEY="browser-test-secret", WTF_CSRF_ENABLED=True)
 
 
 @pytest.fixture

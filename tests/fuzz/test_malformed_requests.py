@@ -30,6 +30,9 @@ from tests.conftest import NOW
 from tests.fuzz.runner import send_share
 from tests.web.support import database_rows
 
+#: Starts real processes: left out of the inner loop (`pytest -m "not slow"`), always run by CI.
+pytestmark = pytest.mark.slow
+
 REQUESTS = int(os.environ.get("EVALSITE_FUZZ_REQUESTS", 100_000))
 SEED = int(os.environ.get("EVALSITE_FUZZ_SEED", 20261122))
 #: Processes sending requests side by side (each with its own app, client and seed).

@@ -33,6 +33,9 @@ from tests.integration.soundness import ballot_problems, code_digest, storage_pr
 from tests.integration.test_casting import KW, open_first_round
 from tests.live import KEYS, ROOT, BallotStream, LiveServer, server_env
 
+#: Starts real processes: left out of the inner loop (`pytest -m "not slow"`), always run by CI.
+pytestmark = pytest.mark.slow
+
 FLASK = Path(sys.executable).with_name("flask")
 
 

@@ -19,6 +19,9 @@ from surveys.services import issuing
 from tests.integration.test_casting import KW, answers_for, open_first_round
 from tests.live import KEYS, LiveServer, Rater, ballot_form, client_address, server_env
 
+#: Starts real processes: left out of the inner loop (`pytest -m "not slow"`), always run by CI.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def live_server(database_url, engine, clean_db, tmp_path):

@@ -13,10 +13,15 @@ from __future__ import annotations
 import random
 import time
 
+import pytest
+
 from surveys.services import issuing
 from tests.integration.soundness import ballot_problems, storage_problems, suggestions, used_codes
 from tests.integration.test_casting import KW, answers_for, open_first_round
 from tests.live import KEYS, BallotStream, LiveServer, server_env
+
+#: Starts real processes: left out of the inner loop (`pytest -m "not slow"`), always run by CI.
+pytestmark = pytest.mark.slow
 
 KILLS = 20
 CODES = 3_000  #: more than the clients can use in the test's time, so they never run out

@@ -52,6 +52,7 @@ def test_paths_are_logged_without_query_strings_or_code_like_segments(path, logg
     assert redact_path(path) == logged
 
 
+@pytest.mark.slow  # a gunicorn server
 def test_no_code_reaches_any_log_line_of_the_production_server(database_url, engine, session, make_campaign, tmp_path):
     campaign = make_campaign()
     round_ = open_first_round(session, campaign)

@@ -6,8 +6,13 @@ from __future__ import annotations
 import ipaddress
 import secrets
 
+import pytest
+
 from tests.conftest import REDIS_URI
 from tests.live import LiveServer, Rater, request, server_env
+
+#: Starts real processes: left out of the inner loop (`pytest -m "not slow"`), always run by CI.
+pytestmark = pytest.mark.slow
 
 WRONG = "K7QM-3XPD-9TRA-U"  #: well formed, never issued
 

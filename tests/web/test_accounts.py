@@ -12,6 +12,7 @@ import pytest
 import redis
 from sqlalchemy import select
 
+from surveys import passwords
 from surveys.models import AuditEntry, Role, User
 from surveys.services import users
 from tests.conftest import PASSWORD
@@ -93,14 +94,14 @@ def test_a_good_login_clears_the_names_failures(throttled_app, make_user):
 
 def test_every_refusal_checks_a_password_hash_so_none_answers_faster(session, make_user, monkeypatch):
     checked = []
-    real = users.check_password_hash
-    monkeypatch.setattr(users, "check_password_hash", lambda h, p: checked.append(h) or real(h, p))
+    real = users.is_password
+    monkeypatch.setattr(users, "is_password", lambda h, p: checked.append(h) or real(h, p))
     retired = make_user(Role.LEADER, "retired")
     retired.is_active = False
     for name, throttled in (("nobody", False), ("retired", False), ("retired", True)):
         assert users.authenticate(session, name, PASSWORD, now=retired.created_at, is_throttled=throttled) is None
     assert len(checked) == 3
-    assert checked[0] == users._DUMMY_HASH
+    assert checked[0] == passwords.dummy_hash()
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from flask import url_for
 
-from evalsite import create_app
 from evalsite.keys import code_keys
 from surveys.models import Role, RoundStatus
 from surveys.services import issuing, rounds
@@ -87,18 +86,8 @@ def test_an_import_without_a_file_is_refused(organiser, make_campaign, refused):
 
 
 @pytest.fixture
-def small_upload_app(database_url, engine, clean_db):
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": database_url,
-            "SECRET_KEY": "test-secret",
-            "WTF_CSRF_ENABLED": False,
-            "MAX_CONTENT_LENGTH": 4096,
-        }
-    )
-    yield app
-    app.extensions["evalsite.engine"].dispose()
+def small_upload_app(make_app):
+    return make_app(MAX_CONTENT_LENGTH=4096)
 
 
 def test_an_upload_above_the_size_limit_is_refused_with_413(small_upload_app, make_user, make_campaign, refused):

@@ -7,7 +7,6 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from evalsite import create_app
 from surveys.models import AuditEntry, Campaign
 from tests.conftest import PASSWORD
 from tests.web.support import database_rows, fresh, location, page_text
@@ -18,12 +17,8 @@ RATER_EXPIRED = "页面已过期或来源不明，请重新扫码或输入评议
 
 
 @pytest.fixture
-def csrf_app(database_url, engine, clean_db):
-    app = create_app(
-        {"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": True}
-    )
-    yield app
-    app.extensions["evalsite.engine"].dispose()
+def csrf_app(make_app):
+    return make_app(WTF_CSRF_ENABLED=True)
 
 
 @pytest.fixture

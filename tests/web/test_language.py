@@ -3,16 +3,20 @@ translated domain errors."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
+from babel.messages.catalog import Message
 from babel.messages.pofile import read_po
 
 from evalsite.i18n import language_next
 from surveys.models import Role
 from surveys.services import rounds
-from tests.conftest import NOW
+from tests import conftest
+from tests.conftest import NOW, TRANSLATIONS, compile_translations
 from tests.web.support import location, page_text
 
 CATALOG = Path(__file__).resolve().parents[2] / "evalsite" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
@@ -39,16 +43,41 @@ def message_key(message) -> str:
     return message.id if isinstance(message.id, str) else message.id[0]
 
 
-@pytest.mark.parametrize("message", english_messages(), ids=message_key)
-def test_every_message_has_an_english_translation_with_the_same_placeholders(message):
+def catalog_faults(message) -> list[str]:
+    """What is wrong with one catalog entry: untranslated, fuzzy, other placeholders, or a stray ``%``."""
+    key = message_key(message)
     ids = (message.id,) if isinstance(message.id, str) else message.id
     strings = (message.string,) if isinstance(message.string, str) else message.string
-    assert all(s and s.strip() for s in strings), f"untranslated: {message_key(message)!r}"
-    assert not message.fuzzy, f"fuzzy translations are not used at runtime: {message_key(message)!r}"
+    if not all(s and s.strip() for s in strings):
+        return [f"untranslated: {key!r}"]
+    faults = [f"fuzzy translations are not used at runtime: {key!r}"] if message.fuzzy else []
     expected = placeholders(ids[-1])
     for string in strings:
-        assert placeholders(string) == expected, f"{message_key(message)!r} → {string!r}"
-        formatted(string)  # templates format every message, even one without placeholders
+        if placeholders(string) != expected:
+            faults.append(f"{key!r} → {string!r}: placeholders {placeholders(string)} instead of {expected}")
+            continue
+        try:
+            formatted(string)  # templates format every message, even one without placeholders
+        except (TypeError, ValueError, KeyError) as error:
+            faults.append(f"{key!r} → {string!r}: {error}")
+    return faults
+
+
+def test_every_message_has_an_english_translation_with_the_same_placeholders():
+    faults = [fault for message in english_messages() for fault in catalog_faults(message)]
+    assert not faults, "\n".join(faults)
+
+
+def test_each_kind_of_bad_catalog_entry_is_reported():
+    good = Message("共 %(n)d 项", "%(n)d items")
+    assert catalog_faults(good) == []
+    assert catalog_faults(Message("共 %(n)d 项", "")) == ["untranslated: '共 %(n)d 项'"]
+    assert catalog_faults(Message("共 %(n)d 项", "%(n)d items", flags=["fuzzy"])) == [
+        "fuzzy translations are not used at runtime: '共 %(n)d 项'"
+    ]
+    assert "placeholders" in catalog_faults(Message("共 %(n)d 项", "%(count)d items"))[0]
+    assert catalog_faults(Message("完成 95%%", "95%")) == ["'完成 95%%' → '95%': incomplete format"]
+    assert catalog_faults(Message(("%(n)d 项", "%(n)d 项"), ("%(n)d item", ""))) == ["untranslated: '%(n)d 项'"]
 
 
 def formatted(text: str) -> str:
@@ -204,3 +233,39 @@ def test_after_a_form_sent_to_a_post_only_address_the_switch_returns_to_the_form
         assert language_next() == "/admin/x?y=1"
     with app.test_request_context("/language", method="POST", headers={"Referer": "http://evil.example/a"}):
         assert language_next() == "/"
+
+
+def test_a_checkout_without_compiled_translations_gets_them_compiled_by_the_test_run(tmp_path, make_app):
+    """A fresh clone has only the .po files: the run compiles them, and again when a .po is newer."""
+    copy = tmp_path / "translations"
+    shutil.copytree(TRANSLATIONS, copy, ignore=shutil.ignore_patterns("*.mo"))
+    compiled = copy / "en" / "LC_MESSAGES" / "messages.mo"
+    assert not compiled.exists()
+
+    assert compile_translations(copy) == [compiled]
+    assert compile_translations(copy) == []  # up to date: left alone
+    client = make_app(BABEL_TRANSLATION_DIRECTORIES=str(copy)).test_client()
+    switch_language(client, "en", "/login")
+    assert "Log in" in page_text(client.get("/login"))
+
+    edited = compiled.stat().st_mtime + 10
+    os.utime(compiled.with_suffix(".po"), (edited, edited))
+    assert compile_translations(copy) == [compiled]
+
+
+def test_this_run_compiled_the_catalogs_it_reads():
+    for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        assert po.with_suffix(".mo").stat().st_mtime >= po.stat().st_mtime
+
+
+def test_a_run_that_cannot_compile_the_catalogs_stops_at_once_with_one_sentence(tmp_path, monkeypatch):
+    broken = tmp_path / "translations" / "en" / "LC_MESSAGES"
+    (broken / "messages.mo" / "in-the-way").mkdir(parents=True)  # a folder where the file must go
+    shutil.copy(TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po", broken)
+    monkeypatch.setattr(conftest, "TRANSLATIONS", tmp_path / "translations")
+
+    with pytest.raises(pytest.exit.Exception) as stopped:
+        conftest.pytest_sessionstart(None)
+
+    assert "run `make translations` first" in str(stopped.value)
+    assert stopped.value.returncode == 4

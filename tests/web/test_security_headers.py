@@ -48,12 +48,13 @@ def test_pages_static_files_errors_and_the_api_all_carry_the_headers(client, sig
     assert responses["API JSON"].is_json
 
 
-def test_a_server_error_page_carries_the_headers_too(app):
+def test_a_server_error_page_carries_the_headers_too(make_app):
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+
     @app.get("/boom")
     def boom():
         raise RuntimeError("boom")
 
-    app.config["PROPAGATE_EXCEPTIONS"] = False
     response = app.test_client().get("/boom")
     assert response.status_code == 500
     assert_hardened(response)

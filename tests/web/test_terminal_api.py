@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from evalsite import create_app
 from evalsite.database import utcnow
 from surveys import codes
 from surveys.models import Code, CodeStatus
@@ -116,14 +115,11 @@ def test_no_code_while_the_round_is_not_open(client, session, make_terminal):
     assert code_count(session) == 0
 
 
-def test_terminals_need_no_csrf_token_even_where_forms_do(database_url, make_terminal):
+def test_terminals_need_no_csrf_token_even_where_forms_do(make_app, make_terminal):
     _terminal, token, _target = make_terminal()
-    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "t", "WTF_CSRF_ENABLED": True})
-    try:
-        response = ask(app.test_client(), f"Bearer {token}")
-        assert response.status_code == 201, response.get_data(as_text=True)
-    finally:
-        app.extensions["evalsite.engine"].dispose()
+    app = make_app(SECRET_KEY="t", WTF_CSRF_ENABLED=True)
+    response = ask(app.test_client(), f"Bearer {token}")
+    assert response.status_code == 201, response.get_data(as_text=True)
 
 
 def test_a_terminal_whose_batch_was_voided_gets_409(client, session, make_terminal):
