@@ -126,3 +126,9 @@ def _payloads() -> list[str]:
 
 PAYLOADS = _payloads()
 assert len(PAYLOADS) == 200, len(PAYLOADS)
+
+
+PER_WORLD = 20
+
+
+WORLDS = [PAYLOADS[i : i + PER_WORLD] for i in range(0, len(PAYLOADS), PER_WORLD)]

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from surveys.models import CodeBatch, Role
-from tests.browser.test_rating_on_a_phone import issue_codes
+from tests.browser.support import issue_codes
 from tests.conftest import PASSWORD
 from tests.web.support import fresh
 

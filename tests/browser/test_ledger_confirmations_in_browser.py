@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from surveys.models import Problem, ProblemState, Role
 from tests.browser.conftest import LOCAL_HOST
-from tests.browser.test_ledger_in_browser import sign_in
+from tests.browser.support import sign_in
 from tests.ledger_world import build_ledger
 from tests.web.support import fresh
 

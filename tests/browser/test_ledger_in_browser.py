@@ -13,7 +13,7 @@ from sqlalchemy import select
 from evalsite.database import utcnow
 from surveys.models import AuditEntry, Problem, ProblemSource, ProblemState, Role, Verdict
 from tests.browser.conftest import LOCAL_HOST
-from tests.conftest import PASSWORD
+from tests.browser.support import sign_in
 from tests.ledger_world import PNG, build_ledger
 from tests.web.support import fresh
 
@@ -44,14 +44,6 @@ def desktop(chromium):
     context.close()
     assert not left, f"requests left 127.0.0.1: {left}"
     assert not errors
-
-
-def sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.locator(".who")).to_be_visible()
 
 
 def sign_out(page) -> None:

@@ -8,9 +8,8 @@ from sqlalchemy import select
 
 from surveys.models import PublicPage, Role
 from surveys.services import publishing
+from tests.builders import GOLDEN_INPUT_DIGEST, build_campaign, publish_through, stored_run
 from tests.conftest import NOW
-from tests.integration.test_publishing import publish_through, stored_run
-from tests.integration.test_scoring_db import GOLDEN_INPUT_DIGEST, build_campaign
 
 pytestmark = pytest.mark.browser
 

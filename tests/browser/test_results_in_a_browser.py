@@ -14,9 +14,9 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from surveys.models import Role, ScoringRun
-from tests.browser.test_rating_on_a_phone import snap
+from tests.browser.support import snap
+from tests.builders import PAPER_BALLOTS
 from tests.conftest import PASSWORD
-from tests.unit.test_scoring_rules import PAPER_BALLOTS
 from tests.web.results_support import scored_campaign
 
 pytestmark = pytest.mark.browser

@@ -16,8 +16,8 @@ from sqlalchemy import inspect, select
 from surveys import codes
 from surveys.models import Ballot, Code, CodeStatus, Comment
 from surveys.services import rounds
+from tests.builders import KEYS, KW, answers_for, cast, issue, open_first_round
 from tests.conftest import NOW
-from tests.integration.test_casting import KEYS, KW, answers_for, cast, issue, open_first_round
 
 #: Every column the anonymous tables may have. Adding one means revisiting DESIGN.md section 5.
 ALLOWED_COLUMNS = {

@@ -16,7 +16,6 @@ from surveys.db import claim_write_lock, make_engine, make_session_factory
 from surveys.models import AuditChainHead, AuditEntry, AuditLogIsAppendOnly
 from surveys.services import audit
 from tests.conftest import NOW
-from tests.integration.test_migrations import url  # noqa: F401 - the empty-database fixture
 
 
 @pytest.fixture

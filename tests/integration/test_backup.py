@@ -28,9 +28,9 @@ from surveys.models import Ballot, Campaign, Code, CodeStatus, Comment
 from surveys.scoring.results import to_json
 from surveys.services import campaigns, issuing, rounds
 from surveys.services.scoring_runs import score_campaign
+from tests.builders import KW, open_first_round
 from tests.conftest import NOW, PG_SERVER, scratch_database
 from tests.integration.soundness import ballot_problems, code_digest, storage_problems, suggestions, used_codes
-from tests.integration.test_casting import KW, open_first_round
 from tests.live import KEYS, ROOT, BallotStream, LiveServer, server_env
 
 #: Starts real processes: left out of the inner loop (`pytest -m "not slow"`), always run by CI.

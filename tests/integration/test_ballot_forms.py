@@ -14,17 +14,7 @@ from surveys import codes
 from surveys.models import Code, CodeBatch, Rating
 from surveys.services import ballot_forms, organisation, questionnaires, rounds
 from surveys.services.casting import BallotInvalid, CodeRejected, RoundNotOpen, cast_ballot
-from tests.integration.test_casting import (
-    KEYS,
-    KW,
-    NOTHING,
-    answers_for,
-    cast,
-    code_state,
-    counts,
-    issue,
-    open_first_round,
-)
+from tests.builders import KEYS, KW, NOTHING, answers_for, cast, code_state, counts, issue, open_first_round
 
 
 @pytest.fixture

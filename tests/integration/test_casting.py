@@ -6,14 +6,14 @@ the anonymity, public form and concurrency tests import as well.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, select
 
 from surveys import codes
 from surveys.errors import DomainError
-from surveys.models import Ballot, Code, CodeStatus, Comment, Rating, Round, Target
+from surveys.models import Ballot, CodeStatus, Comment, Rating, Round, Target
 from surveys.services import ballot_box, issuing, organisation, questionnaires, rounds
 from surveys.services.casting import (
     BallotInvalid,
@@ -23,77 +23,8 @@ from surveys.services.casting import (
     cast_open_ballot,
     open_ticket,
 )
-from surveys.services.issuing import CodeKeys
+from tests.builders import HOSTILE, KEYS, KW, NOTHING, answers_for, cast, code_state, counts, issue, open_first_round
 from tests.conftest import NOW
-
-KW = {"now": NOW, "actor_id": None}
-KEYS = CodeKeys(derive=b"test-derive-key", lookup=b"test-lookup-key")
-HOSTILE = '<script>alert("评议")</script><img src=x onerror="alert(1)"> & </textarea>'
-
-
-def open_first_round(session, campaign, **round_changes) -> Round:
-    """Open the campaign's first round (after applying ``round_changes``) and commit."""
-    round_ = campaign.rounds[0]
-    if round_changes:
-        fields = {
-            "name": round_.name,
-            "kind": round_.kind.value,
-            "questionnaire_id": round_.questionnaire_id,
-            "opens_on": round_.opens_on,
-            "closes_on": round_.closes_on,
-        }
-        rounds.save_round(session, campaign.id, fields | round_changes, round_id=round_.id, **KW)
-    rounds.open_round(session, round_.id, **KW)
-    session.commit()
-    return round_
-
-
-def issue(session, round_: Round, count: int = 1, keys: CodeKeys = KEYS, **scope) -> list[str]:
-    """Issue ``count`` codes to the round's first group and commit; ``scope``: target_id or unit_id."""
-    _batch, issued = issuing.issue_batch(session, round_.id, round_.groups[0].id, count, keys, **KW, **scope)
-    session.commit()
-    return issued
-
-
-def answers_for(round_: Round, targets, level: int = 0) -> dict[int, dict[int, int]]:
-    """Every item of every target answered with the level at position ``level``."""
-    questionnaire = round_.questionnaire
-    return {t.id: {item.id: questionnaire.levels[level].id for item in questionnaire.items} for t in targets}
-
-
-def counts(engine) -> dict[str, int]:
-    """Rows a cast may write, as committed: read on a connection of its own.
-
-    A separate connection leaves the test's session alone, so its next cast opens its own
-    transaction as in a request (`claim_write_lock` has to be the first thing it does).
-    """
-    with engine.connect() as conn:
-        return {
-            "ballots": conn.scalar(select(func.count()).select_from(Ballot)),
-            "ratings": conn.scalar(select(func.count()).select_from(Rating)),
-            "comments": conn.scalar(select(func.count()).select_from(Comment)),
-            "used codes": conn.scalar(select(func.count()).select_from(Code).where(Code.status != CodeStatus.UNUSED)),
-        }
-
-
-NOTHING = {"ballots": 0, "ratings": 0, "comments": 0, "used codes": 0}
-
-
-def code_state(engine, code: str) -> tuple[CodeStatus, date | None]:
-    """A code's status and day of use, as committed."""
-    with engine.connect() as conn:
-        row = conn.execute(select(Code.status, Code.used_on).where(Code.digest == codes.digest(KEYS.lookup, code)))
-        return tuple(row.one())
-
-
-def cast(session, code: str, answers, comments: dict[int, str] | None = None, *, now=NOW) -> int:
-    """`cast_ballot` as a request makes it: first thing in a transaction of its own.
-
-    The commit only ends the read transaction the test's setup may have left open (lazy
-    loads of fixtures); `claim_write_lock` must open the transaction to take the lock.
-    """
-    session.commit()
-    return cast_ballot(session, code, answers, comments or {}, KEYS, now=now)
 
 
 def cast_open(session, round_id: int, target_id: int, answers, comment: str = "") -> None:

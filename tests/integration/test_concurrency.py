@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from surveys.models import Ballot, Code, CodeStatus
 from surveys.services import issuing
-from tests.integration.test_casting import KW, answers_for, open_first_round
+from tests.builders import KW, answers_for, open_first_round
 from tests.live import KEYS, LiveServer, Rater, ballot_form, client_address, server_env
 
 #: Starts real processes: left out of the inner loop (`pytest -m "not slow"`), always run by CI.

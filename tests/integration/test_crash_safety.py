@@ -16,8 +16,8 @@ import time
 import pytest
 
 from surveys.services import issuing
+from tests.builders import KW, answers_for, open_first_round
 from tests.integration.soundness import ballot_problems, storage_problems, suggestions, used_codes
-from tests.integration.test_casting import KW, answers_for, open_first_round
 from tests.live import KEYS, BallotStream, LiveServer, server_env
 
 #: Starts real processes: left out of the inner loop (`pytest -m "not slow"`), always run by CI.

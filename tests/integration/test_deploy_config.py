@@ -12,9 +12,9 @@ import pytest
 from evalsite.access_log import redact_path
 from surveys import codes
 from surveys.services import issuing
-from tests.integration.test_casting import KW, answers_for, open_first_round
+from tests.builders import KW, answers_for, open_first_round
 from tests.live import KEYS, ROOT, LiveServer, Rater, ballot_form, request, server_env
-from tests.web.test_public_form import spellings
+from tests.web.support import spellings
 
 CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
 

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 from alembic import command
 from sqlalchemy import inspect
 
 from evalsite.schema import alembic_config, upgrade_database
 from surveys.db import Base, make_engine
-from tests.conftest import scratch_database
-
-
-@pytest.fixture
-def url(tmp_path):
-    """An empty database of the kind under test, dropped afterwards."""
-    with scratch_database("migrate", tmp_path / "migrated.db") as url:
-        yield url
 
 
 def test_upgrade_head_then_check_finds_no_drift(url):

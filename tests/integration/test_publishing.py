@@ -9,28 +9,13 @@ from sqlalchemy.exc import IntegrityError
 from surveys.errors import Conflict, DomainError
 from surveys.models import AuditEntry, PublicPage, Role, RunState, ScoringRun
 from surveys.services import publishing
-from surveys.services.scoring_runs import save_run
+from tests.builders import build_campaign, publish_through, stored_run
 from tests.conftest import NOW
-from tests.integration.test_scoring_db import build_campaign, fresh_score
 
 
 @pytest.fixture
 def people(make_user):
     return {role: make_user(role, role.value).id for role in (Role.ORGANISER, Role.LEADER)}
-
-
-def stored_run(session, campaign_id: int) -> ScoringRun:
-    result = fresh_score(session, campaign_id)
-    run = save_run(session, result, now=NOW, actor_id=None)
-    session.commit()
-    return run
-
-
-def publish_through(session, run_id: int, people) -> ScoringRun:
-    organiser, leader = people[Role.ORGANISER], people[Role.LEADER]
-    publishing.freeze_run(session, run_id, now=NOW, actor_id=organiser)
-    publishing.sign_run(session, run_id, now=NOW, actor_id=leader)
-    return publishing.publish_run(session, run_id, now=NOW, actor_id=organiser)
 
 
 def test_a_run_goes_from_draft_to_published_recording_who_and_when_and_auditing_each_move(session, people):

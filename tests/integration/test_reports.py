@@ -15,14 +15,10 @@ from surveys.scoring.display import shown
 from surveys.scoring.results import to_json
 from surveys.services.scoring_rules import save_rules
 from surveys.services.scoring_runs import save_run
+from tests.builders import FOUR_BALLOTS, PAPER_BALLOTS, build_campaign, fresh_score
 from tests.conftest import NOW
-from tests.integration.test_scoring_db import build_campaign, fresh_score
-from tests.unit.test_printing import run as run_command
-from tests.unit.test_printing import tool
-from tests.unit.test_scoring_rules import PAPER_BALLOTS
-
-#: The paper campaign with A2 down to 4 ballots (3 服务对象, 1 机关干部) and suppression at 5.
-FOUR_BALLOTS = {**PAPER_BALLOTS, "A2": {"服务对象": ["VS VS", "S S", "S S"], "机关干部": ["B B"]}}
+from tests.documents import pdf_text, sheet_rows, tool
+from tests.documents import run as run_command
 
 
 def stored(session, ballots=PAPER_BALLOTS, suppress_below: int | None = None):
@@ -41,17 +37,6 @@ def workbook_of(session, run):
         run_facts(session, run, "Asia/Shanghai"), shown(run.result), turnout_rows(session, run.campaign_id)
     )
     return load_workbook(io.BytesIO(data))
-
-
-def sheet_rows(book, name: str) -> list[dict]:
-    values = list(book[name].iter_rows(values_only=True))
-    return [dict(zip(values[0], row, strict=True)) for row in values[1:]]
-
-
-def pdf_text(data: bytes, tmp_path) -> str:
-    path = tmp_path / "report.pdf"
-    path.write_bytes(data)
-    return run_command(tool("pdftotext"), "-layout", str(path), "-")
 
 
 def test_the_workbook_opens_with_openpyxl_and_its_ranking_matches_the_scoring_json(session):

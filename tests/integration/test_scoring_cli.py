@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from surveys.models import Ballot, Rating, ScoringRun
 from surveys.scoring.results import to_json
 from surveys.services.scoring_runs import score_campaign
-from tests.integration.test_scoring_db import GOLDEN_INPUT_DIGEST, build_campaign
+from tests.builders import GOLDEN_INPUT_DIGEST, build_campaign
 
 
 def fresh(session):

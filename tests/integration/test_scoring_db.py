@@ -12,121 +12,25 @@ import pytest
 from sqlalchemy import select, update
 
 from surveys.errors import Conflict
-from surveys.models import AuditEntry, Ballot, Campaign, Item, Rating, Round, ScoringRun, Target
+from surveys.models import AuditEntry, Ballot, Campaign, Item, Rating, Round, ScoringRun
 from surveys.scoring.digest import canonical_json
 from surveys.scoring.evaluate import score
 from surveys.scoring.inputs import Inputs
 from surveys.scoring.results import to_json
 from surveys.scoring.sql import queries
 from surveys.scoring.tally import BallotInput, tally_round
-from surveys.services import campaigns, organisation, questionnaires, rounds
-from surveys.services.score_sheets import import_score_sheet
-from surveys.services.scoring_rules import save_rules
 from surveys.services.scoring_runs import load_config, load_targets, save_run, score_campaign
-from surveys.services.vetoes import record_veto
-from tests.conftest import NOW
-from tests.unit.test_scoring_rules import (
-    LEVEL,
-    PAPER_BALLOTS,
+from tests.builders import (
+    GOLDEN_INPUT_DIGEST,
     PAPER_EXPECTED,
-    PAPER_SHEET,
     PAPER_TARGETS,
-    PAPER_VETO,
+    build_campaign,
+    fresh_score,
 )
+from tests.conftest import NOW
 
-KW = {"now": NOW, "actor_id": None}
-#: SHA-256 of the paper campaign's inputs, and of its whole JSON result, on any database.
-GOLDEN_INPUT_DIGEST = "36764dede85f5c8e39d7f67e2ae71bd0d217b74a658a63302db37ecc8a2a037f"
+#: SHA-256 of the paper campaign's whole JSON result, on any database.
 GOLDEN_JSON_SHA256 = "f789ffc88b057f9606a7eaf457a85aeb664bfd8a925c48e34771f4257861171b"
-
-
-def round_fields(name: str, questionnaire_id: int, aggregation: str) -> dict:
-    """A March 2026 external round of the given aggregation (trimming one ballot each end)."""
-    return {
-        "name": name,
-        "kind": "external",
-        "questionnaire_id": questionnaire_id,
-        "opens_on": date(2026, 3, 1),
-        "closes_on": date(2026, 3, 31),
-        "aggregation": aggregation,
-        "trim_k": 1,
-    }
-
-
-def build_campaign(session, ballots=PAPER_BALLOTS, *, aggregation="trimmed", close=True) -> dict:
-    """The paper campaign of tests/unit/test_scoring_rules.py, built through the services.
-
-    Ballots are inserted directly (no codes), as the scoring only reads ballots and ratings.
-    Returns the ids the tests need. Commits.
-    """
-    campaign = campaigns.save_campaign(session, "2026年度评议", 2026, "", **KW)
-    units = {}
-    for t in PAPER_TARGETS:
-        if t.unit not in units:
-            units[t.unit] = organisation.save_unit(session, t.unit, None, **KW).id
-        organisation.save_target(
-            session,
-            campaign.id,
-            {"code": t.code, "name": t.name, "kind": "person", "category": t.category, "unit_id": units[t.unit]},
-            **KW,
-        )
-    q = questionnaires.create_questionnaire(session, campaign.id, "科长测评表", "five", with_unknown=True, **KW)
-    q1 = questionnaires.save_item(session, q.id, "Q1", "服务态度", 1.0, **KW)
-    q2 = questionnaires.save_item(session, q.id, "Q2", "办事效率", 2.0, **KW)
-    round_ = rounds.save_round(session, campaign.id, round_fields("外部评议", q.id, aggregation), **KW)
-    g1 = rounds.save_group(
-        session, round_.id, {"name": "服务对象", "weight": 0.6, "min_ballots": 3, "is_required": True}, **KW
-    )
-    g2 = rounds.save_group(session, round_.id, {"name": "机关干部", "weight": 0.4, "min_ballots": 2}, **KW)
-    fields = {"name": "外部评议", "kind": "round", "round_id": round_.id, "weight": 0.7}
-    campaigns.save_component(session, campaign.id, fields, **KW)
-    sheet = campaigns.save_component(
-        session, campaign.id, {"name": "业务考核", "kind": "imported", "weight": 0.3}, **KW
-    )
-    rounds.open_round(session, round_.id, **KW)
-
-    targets = {t.code: t.id for t in session.scalars(select(Target).where(Target.campaign_id == campaign.id))}
-    levels = {lv.label: lv.id for lv in q.levels}
-    label_of = dict(zip(LEVEL, ["非常满意", "满意", "基本满意", "不满意", "非常不满意", "不了解"], strict=True))
-    groups = {"服务对象": g1.id, "机关干部": g2.id}
-    for code, per_group in ballots.items():
-        for group_name, answers in per_group.items():
-            for pair in answers:
-                ballot = Ballot(round_id=round_.id, group_id=groups[group_name], cast_on=date(2026, 3, 2))
-                session.add(ballot)
-                session.flush()
-                for item, letter in zip((q1, q2), pair.split(), strict=True):
-                    session.add(
-                        Rating(
-                            ballot_id=ballot.id,
-                            target_id=targets[code],
-                            item_id=item.id,
-                            level_id=levels[label_of[letter]],
-                        )
-                    )
-    session.flush()
-    if close:
-        rounds.close_round(session, round_.id, **KW)
-    csv = "编号,姓名,得分,满分\n" + "".join(
-        f"{code},{next(t.name for t in PAPER_TARGETS if t.code == code)},{s},{m}\n"
-        for code, (s, m) in PAPER_SHEET.items()
-    )
-    import_score_sheet(session, sheet.id, "业务考核.csv", csv.encode(), **KW)
-    record_veto(session, campaign.id, targets[PAPER_VETO[0]], PAPER_VETO[1], **KW)
-    rules = {"top_n": 2, "bottom_n": 1, "top_min_ballots": 6, "top_min_grade": "比较满意", "suppress_below": 3}
-    save_rules(session, campaign.id, rules, **KW)
-    session.commit()
-    return {"campaign": campaign.id, "round": round_.id, "targets": targets, "groups": groups}
-
-
-def fresh_score(session, campaign_id, **kw):
-    """Score in a transaction of its own, as the CLI and the pages do."""
-    session.commit()
-    session.expire_all()
-    try:
-        return score_campaign(session, campaign_id, **kw)
-    finally:
-        session.rollback()
 
 
 def test_the_paper_campaign_scores_as_computed_by_hand(session):

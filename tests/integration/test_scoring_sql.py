@@ -20,8 +20,8 @@ from surveys.scoring.sql.round_sql import WORD_BITS, slots
 from surveys.scoring.tally import BallotInput, tally_round
 from surveys.services import campaigns, organisation, questionnaires, rounds
 from surveys.services.scoring_runs import load_config, load_targets
+from tests.builders import round_fields
 from tests.conftest import NOW
-from tests.integration.test_scoring_db import round_fields
 
 KW = {"now": NOW, "actor_id": None}
 ITEMS = 12

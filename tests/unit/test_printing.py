@@ -4,8 +4,6 @@ page, zbar reads the QR codes back."""
 from __future__ import annotations
 
 import io
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,22 +11,11 @@ import pytest
 from surveys import codes, printing
 from surveys.codes import MalformedCode
 from surveys.printing import Slip, render_slips
+from tests.documents import run, tool
 
 KEY = b"derivation-key-for-tests"
 BASE_URL = "https://pingyi.example.gov.cn"
 CAMPAIGN = "2026年度万名群众评议百名科长"
-
-
-def tool(name: str) -> str:
-    """The path of a command-line tool these tests need; fail (never skip) without it."""
-    path = shutil.which(name)
-    if path is None:
-        pytest.fail(f"{name} is missing: apt-get install poppler-utils zbar-tools")
-    return path
-
-
-def run(*args: str) -> str:
-    return subprocess.run(args, check=True, capture_output=True, text=True).stdout  # noqa: S603 - fixed tools
 
 
 def make_slips(count: int, target: str = "") -> list[Slip]:

@@ -8,7 +8,7 @@ from surveys.scoring.compare import compare_runs
 from surveys.scoring.config import Rules
 from surveys.scoring.evaluate import score
 from surveys.scoring.results import to_json
-from tests.unit.test_scoring_rules import PAPER_RULES, paper_config, paper_inputs
+from tests.builders import PAPER_RULES, paper_config, paper_inputs
 
 
 def test_a_run_compared_with_itself_has_no_changes():

@@ -17,8 +17,6 @@ from surveys.scoring.config import (
     CampaignConfig,
     ComponentConfig,
     GroupConfig,
-    ItemConfig,
-    LevelConfig,
     RoundConfig,
     Rules,
     TargetInfo,
@@ -26,97 +24,21 @@ from surveys.scoring.config import (
 from surveys.scoring.evaluate import score
 from surveys.scoring.inputs import GroupTally, Inputs
 from surveys.scoring.results import GroupFlag, TargetStatus
-from surveys.scoring.tally import BallotInput, tally_round
+from surveys.scoring.tally import tally_round
 
-# --- a tiny language for ballots ------------------------------------------------------------
-
-SCALE = (
-    LevelConfig(1, 0, "非常满意", 100.0, True, False),
-    LevelConfig(2, 1, "满意", 80.0, True, False),
-    LevelConfig(3, 2, "基本满意", 60.0, False, False),
-    LevelConfig(4, 3, "不满意", 40.0, False, False),
-    LevelConfig(5, 4, "非常不满意", 20.0, False, False),
-    LevelConfig(6, 5, "不了解", None, False, True),
+# The ballots' tiny language ("VS S" = 非常满意 on Q1, 满意 on Q2) and the paper campaign live in
+# tests/builders.py, which the database and page tests build from too.
+from tests.builders import (
+    G1,
+    PAPER_EXPECTED,
+    PAPER_RULES,
+    ballots_for,
+    make_round,
+    paper_config,
+    paper_inputs,
 )
-LEVEL = {"VS": 1, "S": 2, "B": 3, "U": 4, "VU": 5, "X": 6}
-ITEMS = (ItemConfig(11, "Q1", "服务态度", 1.0), ItemConfig(12, "Q2", "办事效率", 2.0))
-G1 = GroupConfig(21, "服务对象", 0.6, 3, True, False)
-G2 = GroupConfig(22, "机关干部", 0.4, 2, False, False)
-
-
-def make_round(*, aggregation="trimmed", trim_k=1, groups=(G1, G2), is_strict=False, status="closed") -> RoundConfig:
-    return RoundConfig(31, "外部评议", status, aggregation, trim_k, is_strict, SCALE, ITEMS, tuple(groups))
-
-
-def ballots_for(plan: dict[str, dict[str, list[str]]], targets: dict[str, int], groups) -> list[BallotInput]:
-    """``{"A1": {"服务对象": ["VS S", ...]}}`` → one ballot per answer pair (Q1 level, Q2 level)."""
-    by_name = {g.name: g.id for g in groups}
-    out = []
-    for code, per_group in plan.items():
-        for group_name, answers in per_group.items():
-            for i, pair in enumerate(answers):
-                q1, q2 = pair.split()
-                ratings = ((targets[code], 11, LEVEL[q1]), (targets[code], 12, LEVEL[q2]))
-                out.append(BallotInput(f"{code}-{group_name}-{i}", by_name[group_name], ratings))
-    return out
-
 
 # --- the paper campaign ---------------------------------------------------------------------
-
-#: Six targets in two categories; component 外部评议 (weight 0.7) is a trimmed-mean round with
-#: k = 1 and groups 服务对象 (0.6, at least 3 ballots, required) and 机关干部 (0.4, at least 2);
-#: component 业务考核 (weight 0.3) is an imported sheet out of 50.
-PAPER_TARGETS = (
-    TargetInfo(1, "A1", "张三", "综合管理", "发改委"),
-    TargetInfo(2, "A2", "李四", "综合管理", "发改委"),
-    TargetInfo(3, "A3", "王五", "综合管理", "财政局"),
-    TargetInfo(4, "B1", "赵六", "行政执法", "市场监管局"),
-    TargetInfo(5, "B2", "钱七", "行政执法", "市场监管局"),
-    TargetInfo(6, "B3", "孙八", "行政执法", "财政局"),
-)
-PAPER_BALLOTS = {
-    "A1": {"服务对象": ["VS VS", "S S", "X S", "S S", "B B"], "机关干部": ["VS VS", "S S", "B B"]},
-    "A2": {"服务对象": ["VS VS", "VS VS", "S VS", "VS S", "S S"], "机关干部": ["B B"]},
-    "A3": {"服务对象": ["VS VS"] * 3, "机关干部": ["VS VS"] * 2},
-    "B1": {"服务对象": ["VS VS", "S S", "B B"], "机关干部": ["VS VS", "B B"]},
-    "B2": {"服务对象": ["B B", "S B", "B S"], "机关干部": ["S S"] * 3},
-    "B3": {"服务对象": ["S S"] * 2, "机关干部": ["B B"] * 2},
-}
-#: target code → (score, max score) on the 业务考核 sheet
-PAPER_SHEET = {"A1": (45, 50), "A2": (40, 50), "A3": (50, 50), "B1": (45, 50), "B2": (30, 50), "B3": (40, 50)}
-PAPER_VETO = ("A3", "收受服务对象礼品")
-PAPER_RULES = Rules(top_n=2, bottom_n=1, top_min_ballots=6, top_min_grade="比较满意", suppress_below=3)
-#: code → (status, two-decimal total, grade, rank, category rank, flags), in the order the run lists them
-PAPER_EXPECTED = [
-    ("A2", "ranked", Decimal("89.33"), "满意", 1, 1, []),
-    ("A1", "ranked", Decimal("83.00"), "比较满意", 2, 2, ["top"]),
-    ("B1", "ranked", Decimal("83.00"), "比较满意", 2, 1, []),
-    ("B2", "ranked", Decimal("68.40"), "基本满意", 4, 2, ["bottom"]),
-    ("A3", "vetoed", Decimal("100.00"), None, None, None, []),
-    ("B3", "insufficient", None, None, None, None, []),
-]
-
-
-def paper_config(rules: Rules = PAPER_RULES) -> CampaignConfig:
-    components = (
-        ComponentConfig(41, "外部评议", "round", 0.7, make_round()),
-        ComponentConfig(42, "业务考核", "imported", 0.3),
-    )
-    return CampaignConfig("2026年度评议", 2026, components, rules)
-
-
-def paper_inputs(config: CampaignConfig) -> Inputs:
-    ids = {t.code: t.id for t in PAPER_TARGETS}
-    round_ = config.components[0].round
-    tallies = tally_round(round_, ballots_for(PAPER_BALLOTS, ids, round_.groups))
-    return Inputs(
-        targets=PAPER_TARGETS,
-        groups=tallies.groups,
-        items=tallies.items,
-        levels=tallies.levels,
-        imported={(42, ids[code]): (float(s), float(m)) for code, (s, m) in PAPER_SHEET.items()},
-        vetoes={ids[PAPER_VETO[0]]: (PAPER_VETO[1],)},
-    )
 
 
 def test_the_paper_campaign_gives_the_hand_computed_totals_ranks_and_marks():

@@ -8,9 +8,8 @@ from surveys.models import Ballot, Comment, Rating
 from surveys.services import publishing
 from surveys.services.scoring_rules import save_rules
 from surveys.services.scoring_runs import save_run, score_campaign
+from tests.builders import PAPER_BALLOTS, build_campaign
 from tests.conftest import NOW
-from tests.integration.test_scoring_db import build_campaign
-from tests.unit.test_scoring_rules import PAPER_BALLOTS
 
 KW = {"now": NOW, "actor_id": None}
 #: B1 with four counted ballots: its 机关干部 ballot is one, below that group's minimum of 2.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import json
 import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
@@ -14,8 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evalsite import create_app
+from surveys import codes
 from surveys.db import Base
 from surveys.imports.targets import TEMPLATE_HEADER
+from surveys.models import (
+    Role,
+    Round,
+)
+from tests.conftest import PASSWORD
 
 
 @dataclass(frozen=True)
@@ -123,3 +130,73 @@ def csv_bytes(rows: list[list[str]], header: list[str] = TEMPLATE_HEADER) -> byt
 def upload(data: bytes, filename: str) -> dict:
     """Form data for the target import page."""
     return {"file": (io.BytesIO(data), filename)}
+
+
+def sign_in_as(client, make_user, role: Role, username: str, unit_id: int | None = None):
+    user = make_user(role, username, unit_id=unit_id)
+    response = client.post("/login", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 302
+    return user
+
+
+def row_of(html: str, code: str) -> str:
+    """The text of the table row that lists ``code``."""
+    rows = [r for r in re.findall(r"<tr[^>]*>.*?</tr>", html, flags=re.S) if f">{code}<" in r]
+    assert len(rows) == 1, f"{code} is in {len(rows)} rows"
+    return visible_text(rows[0])
+
+
+def figures(html: str) -> dict[str, dict]:
+    """The figures of a page, by name, from their JSON data blocks."""
+    blocks = re.findall(r'<script type="application/json" id="figure-(\w+)">(.*?)</script>', html, flags=re.S)
+    return {name: json.loads(body) for name, body in blocks}
+
+
+_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+_SWITCH = re.compile(r'<form method="post" action="/language"[^>]*>(.*?)</form>', re.DOTALL)
+
+
+_HIDDEN = re.compile(r'<input type="hidden" name="([\w-]+)" value="([^"]*)">')
+
+
+def ballot_form(code: str, round_: Round, targets, **extra) -> dict[str, str]:
+    """What the rating form posts when every item is answered with the first level."""
+    questionnaire = round_.questionnaire
+    form = {"code": code}
+    for target in targets:
+        for item in questionnaire.items:
+            form[f"a-{target.id}-{item.id}"] = str(questionnaire.levels[0].id)
+        form[f"c-{target.id}"] = ""
+    return form | extra
+
+
+def spellings(code: str) -> set[str]:
+    """Every way a code may have been written down: canonical and grouped, any case."""
+    grouped = codes.display(code)
+    return {code, grouped, code.lower(), grouped.lower()}
+
+
+def token_of(response) -> str:
+    match = _TOKEN.search(response.get_data(as_text=True))
+    assert match, "the page carries no CSRF token"
+    return match[1]
+
+
+def language_switch(response) -> dict[str, str] | None:
+    """The hidden fields of the page's language switch, or None when the page has none."""
+    match = _SWITCH.search(response.get_data(as_text=True))
+    return dict(_HIDDEN.findall(match[1])) if match else None
+
+
+def choose_language(client, lang: str, page: str = "/r"):
+    """Press the language switch on ``page`` as a rater would."""
+    return client.post("/language", data=language_switch(client.get(page)) | {"lang": lang})
+
+
+def held_in_cookie(client) -> dict:
+    """What the session cookie holds, decoded; {} without a cookie."""
+    app = client.application
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    return app.session_interface.get_signing_serializer(app).loads(cookie.value) if cookie else {}

@@ -14,36 +14,16 @@ from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import select, update
 
-from evalsite.database import utcnow
 from surveys.models import Attachment, AuditEntry, Comment, Problem, ProblemSource, ProblemState, Role
 from surveys.services import problems
-from tests.conftest import PASSWORD
+from tests.builders import LATER, TODAY, open_problem
 from tests.ledger_world import A01_COMMENTS, KW, PDF, PNG, build_ledger
-from tests.web.support import database_rows, fresh, location, page_text
-
-TODAY = utcnow().date()  # the pages' "today" (Asia/Shanghai) is this day or the next
-LATER = (TODAY + timedelta(days=20)).isoformat()
+from tests.web.support import database_rows, fresh, location, page_text, sign_in_as
 
 
 @pytest.fixture
 def world(session, make_campaign):
     return build_ledger(session, make_campaign)
-
-
-def sign_in_as(client, make_user, role: Role, username: str, unit_id: int | None = None):
-    user = make_user(role, username, unit_id=unit_id)
-    response = client.post("/login", data={"username": username, "password": PASSWORD})
-    assert response.status_code == 302
-    return user
-
-
-def open_problem(session, world, unit_key="unit_a", **kw) -> int:
-    fields = problems.ProblemFields(
-        "大厅无障碍通道被占用", "", TODAY + timedelta(days=10), unit_id=world[unit_key], **kw
-    )
-    problem = problems.file_problem(session, world["campaign_id"], fields, ProblemSource.INSPECTION, today=TODAY, **KW)
-    session.commit()
-    return problem.id
 
 
 def test_an_organiser_files_a_problem_by_hand_and_sees_it_on_the_ledger(client, session, make_user, world):

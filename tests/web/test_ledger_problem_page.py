@@ -13,9 +13,9 @@ from werkzeug.test import encode_multipart
 
 from surveys.models import Problem, ProblemState, Role, Verdict
 from surveys.services import problems
+from tests.builders import LATER, open_problem
 from tests.ledger_world import KW, PNG, build_ledger
-from tests.web.support import database_rows, fresh, page_text
-from tests.web.test_ledger_pages import LATER, open_problem, sign_in_as
+from tests.web.support import database_rows, fresh, page_text, sign_in_as
 
 MiB = 2**20
 

@@ -6,10 +6,17 @@ import pytest
 
 from surveys.models import Role, Round, Target
 from surveys.services import rounds
+from tests.builders import KW, open_first_round
 from tests.conftest import NOW
-from tests.integration.test_casting import KW, open_first_round
-from tests.web.support import location, page_text
-from tests.web.test_public_form import ballot_form, choose_language, held_in_cookie, language_switch, token_of
+from tests.web.support import (
+    ballot_form,
+    choose_language,
+    held_in_cookie,
+    language_switch,
+    location,
+    page_text,
+    token_of,
+)
 
 
 def test_an_open_round_has_one_poster_per_target_linking_to_its_form(client, login, session, make_campaign):

@@ -22,22 +22,26 @@ from evalsite import limits
 from surveys import codes
 from surveys.models import Ballot, Comment, Round, Target
 from surveys.services import issuing, rounds
-from surveys.services.issuing import CodeKeys
+from tests.builders import HOSTILE, KW, keys_of, open_first_round
 from tests.conftest import REDIS_URI
-from tests.integration.test_casting import HOSTILE, KW, open_first_round
-from tests.web.support import database_rows, fresh, page_text
+from tests.web.support import (
+    _SWITCH,
+    _TOKEN,
+    ballot_form,
+    choose_language,
+    database_rows,
+    fresh,
+    held_in_cookie,
+    language_switch,
+    page_text,
+    spellings,
+    token_of,
+)
 
 MAX_PAGE_BYTES = 60 * 1024
 _REFERENCE = re.compile(r"""(?:src|href|action)\s*=\s*["']([^"']*)["']""", re.IGNORECASE)
 _OTHER_HOST = re.compile(r"(?:https?:)?//[\w.-]+", re.IGNORECASE)
 _CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]+)")
-_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
-_SWITCH = re.compile(r'<form method="post" action="/language"[^>]*>(.*?)</form>', re.DOTALL)
-_HIDDEN = re.compile(r'<input type="hidden" name="([\w-]+)" value="([^"]*)">')
-
-
-def keys_of(app) -> CodeKeys:
-    return CodeKeys(derive=app.config["CODE_KEY"].encode(), lookup=app.config["LOOKUP_KEY"].encode())
 
 
 @pytest.fixture
@@ -62,29 +66,12 @@ def issue(session, round_):
     return do
 
 
-def ballot_form(code: str, round_: Round, targets, **extra) -> dict[str, str]:
-    """What the rating form posts when every item is answered with the first level."""
-    questionnaire = round_.questionnaire
-    form = {"code": code}
-    for target in targets:
-        for item in questionnaire.items:
-            form[f"a-{target.id}-{item.id}"] = str(questionnaire.levels[0].id)
-        form[f"c-{target.id}"] = ""
-    return form | extra
-
-
 def ballots(session) -> int:
     return fresh(session).scalar(select(func.count()).select_from(Ballot))
 
 
 def references(body: str) -> list[str]:
     return _REFERENCE.findall(body)
-
-
-def spellings(code: str) -> set[str]:
-    """Every way a code may have been written down: canonical and grouped, any case."""
-    grouped = codes.display(code)
-    return {code, grouped, code.lower(), grouped.lower()}
 
 
 # --- the page itself -----------------------------------------------------------------------
@@ -322,12 +309,6 @@ def csrf_app(make_app):
     return make_app(WTF_CSRF_ENABLED=True)
 
 
-def token_of(response) -> str:
-    match = _TOKEN.search(response.get_data(as_text=True))
-    assert match, "the page carries no CSRF token"
-    return match[1]
-
-
 def test_without_its_csrf_token_a_ballot_is_refused_and_nothing_written(csrf_app, session, round_, campaign, issue):
     client = csrf_app.test_client()
     (code,) = issue(csrf_app)
@@ -436,24 +417,6 @@ def test_no_log_record_holds_the_code_in_any_spelling(csrf_app, session, round_,
 
 
 # --- the rater's language --------------------------------------------------------------------
-
-
-def language_switch(response) -> dict[str, str] | None:
-    """The hidden fields of the page's language switch, or None when the page has none."""
-    match = _SWITCH.search(response.get_data(as_text=True))
-    return dict(_HIDDEN.findall(match[1])) if match else None
-
-
-def choose_language(client, lang: str, page: str = "/r"):
-    """Press the language switch on ``page`` as a rater would."""
-    return client.post("/language", data=language_switch(client.get(page)) | {"lang": lang})
-
-
-def held_in_cookie(client) -> dict:
-    """What the session cookie holds, decoded; {} without a cookie."""
-    app = client.application
-    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
-    return app.session_interface.get_signing_serializer(app).loads(cookie.value) if cookie else {}
 
 
 def test_the_code_page_offers_the_other_language_and_leads_back_to_itself(csrf_app):

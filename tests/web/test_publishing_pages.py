@@ -12,32 +12,15 @@ from sqlalchemy import select
 
 from surveys.models import AuditEntry, Honour, ProblemSource, PublicPage, RunState, ScoringRun, Target
 from surveys.services import problems, publishing
-from surveys.services.scoring_rules import save_rules
+from tests.builders import (
+    FOUR_BALLOTS,
+    GOLDEN_INPUT_DIGEST,
+    move,
+    publish,
+    scored,
+)
 from tests.conftest import NOW
-from tests.integration.test_reports import FOUR_BALLOTS
-from tests.integration.test_scoring_db import GOLDEN_INPUT_DIGEST, build_campaign
-from tests.unit.test_scoring_rules import PAPER_BALLOTS
 from tests.web.support import database_rows, fresh, page_text
-from tests.web.test_scoring_pages import run_scoring
-
-
-def scored(session, clients, ballots=PAPER_BALLOTS, suppress_below: int = 3) -> tuple[dict, int]:
-    ids = build_campaign(session, ballots)
-    save_rules(session, ids["campaign"], {"suppress_below": suppress_below}, now=NOW, actor_id=None)
-    session.commit()
-    run_scoring(clients["organiser"], ids["campaign"])
-    return ids, fresh(session).scalar(select(ScoringRun.id).order_by(ScoringRun.id.desc()))
-
-
-def move(client, campaign_id: int, action: str, run_id: int, **extra):
-    return client.post(f"/publishing/campaigns/{campaign_id}/{action}", data={"run_id": run_id, **extra})
-
-
-def publish(session, clients, campaign_id: int, run_id: int) -> str:
-    for role, action in (("organiser", "freeze"), ("leader", "sign"), ("organiser", "publish")):
-        response = move(clients[role], campaign_id, action, run_id)
-        assert response.status_code == 302, page_text(response)[:300]
-    return fresh(session).scalar(select(PublicPage.token))
 
 
 def test_a_run_is_frozen_signed_off_and_published_and_the_public_sees_that_snapshot(session, clients):

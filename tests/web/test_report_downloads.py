@@ -11,10 +11,9 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from surveys.models import Ballot, ScoringRun
-from tests.integration.test_reports import FOUR_BALLOTS, pdf_text, sheet_rows
-from tests.integration.test_scoring_db import build_campaign
+from tests.builders import FOUR_BALLOTS, build_campaign, move, publish, scored
+from tests.documents import pdf_text, sheet_rows
 from tests.web.support import location, page_text
-from tests.web.test_publishing_pages import move, publish, scored
 
 KINDS = {"xlsx": "results.xlsx", "pdf": "report.pdf", "csv": "ballots.csv"}
 

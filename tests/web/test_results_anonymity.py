@@ -17,8 +17,7 @@ import pytest
 
 from surveys.models import Role, ScoringRun
 from tests.web.results_support import scored_campaign
-from tests.web.support import page_text
-from tests.web.test_results_pages import figures, row_of
+from tests.web.support import figures, page_text, row_of
 
 #: B1 is listed with the unranked targets: no total, grade or rank, only why.
 HIDDEN_ROW = "B1 赵六 行政执法 市场监管局 数据不足 有效票少于 5 张，为保护匿名不排名"

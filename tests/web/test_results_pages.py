@@ -15,30 +15,16 @@ import pytest
 
 from surveys.models import Role, ScoringRun, Target
 from surveys.services import campaigns, issuing, organisation, publishing, rounds
+from tests.builders import PAPER_BALLOTS, build_campaign
 from tests.conftest import NOW
-from tests.integration.test_scoring_db import build_campaign
-from tests.unit.test_scoring_rules import PAPER_BALLOTS
 from tests.web.results_support import scored_campaign, store_run
-from tests.web.support import page_text, visible_text
+from tests.web.support import figures, page_text, row_of, visible_text
 
 KW = {"now": NOW, "actor_id": None}
 
 
 def ranking_url(ids: dict, **query) -> str:
     return f"/results/campaigns/{ids['campaign']}" + (f"?{urlencode(query)}" if query else "")
-
-
-def row_of(html: str, code: str) -> str:
-    """The text of the table row that lists ``code``."""
-    rows = [r for r in re.findall(r"<tr[^>]*>.*?</tr>", html, flags=re.S) if f">{code}<" in r]
-    assert len(rows) == 1, f"{code} is in {len(rows)} rows"
-    return visible_text(rows[0])
-
-
-def figures(html: str) -> dict[str, dict]:
-    """The figures of a page, by name, from their JSON data blocks."""
-    blocks = re.findall(r'<script type="application/json" id="figure-(\w+)">(.*?)</script>', html, flags=re.S)
-    return {name: json.loads(body) for name, body in blocks}
 
 
 @pytest.mark.parametrize("role", [Role.LEADER, Role.ORGANISER, Role.ADMIN])

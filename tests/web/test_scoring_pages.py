@@ -12,17 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from surveys.models import AuditEntry, Component, ComponentKind, Role, ScoringRun, Veto
-from tests.integration.test_scoring_db import GOLDEN_INPUT_DIGEST, build_campaign
-from tests.web.support import database_rows, fresh, location, page_text
-
-
-def run_scoring(client, campaign_id: int):
-    """Run the scoring from the page; returns the run page it leads to."""
-    response = client.post(f"/admin/campaigns/{campaign_id}/scoring/run")
-    assert response.status_code == 302, page_text(response)[:300]
-    path, query = location(response)
-    assert path == f"/admin/campaigns/{campaign_id}/runs"
-    return client.get(f"{path}?run={query['run'][0]}")
+from tests.builders import GOLDEN_INPUT_DIGEST, build_campaign, run_scoring
+from tests.web.support import database_rows, fresh, page_text
 
 
 def sheet_component(session, campaign_id: int) -> Component:

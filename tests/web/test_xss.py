@@ -24,13 +24,11 @@ from surveys import codes as code_format
 from surveys.cells import FORMULA_STARTS
 from surveys.models import Item, RaterGroup, Role, Round, Target, User
 from surveys.services import campaigns, issuing, organisation, questionnaires, rounds, users
+from tests.builders import build_campaign
 from tests.conftest import NOW
-from tests.integration.test_scoring_db import build_campaign
 from tests.web.dom_safety import injected_markup, shown_values
-from tests.xss_payloads import PAYLOADS
+from tests.xss_payloads import PAYLOADS, WORLDS
 
-PER_WORLD = 20
-WORLDS = [PAYLOADS[i : i + PER_WORLD] for i in range(0, len(PAYLOADS), PER_WORLD)]
 STRONG = "Xq9-harbour-lamp"
 
 

@@ -21,12 +21,11 @@ from sqlalchemy import select
 
 from surveys.models import Category, Honour, ProblemSource, PublicPage, Role, Target, Unit
 from surveys.services import organisation, problems, publishing
+from tests.builders import PAPER_BALLOTS, build_campaign
 from tests.conftest import NOW
-from tests.integration.test_scoring_db import build_campaign
-from tests.unit.test_scoring_rules import PAPER_BALLOTS
 from tests.web.dom_safety import injected_markup, shown_values
 from tests.web.results_support import comment_on, store_run
-from tests.web.test_xss import WORLDS
+from tests.xss_payloads import WORLDS
 
 KW = {"now": NOW, "actor_id": None}
 
