@@ -128,3 +128,20 @@ def live_server_with_probe(browser_app) -> Iterator[str]:
         return "<!doctype html><title>probe</title><script>window.injected = 1</script>"
 
     yield from serve(browser_app)
+
+
+@pytest.fixture
+def desktop(chromium):
+    """A desktop page that may only talk to the app, failing the test on any script error."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    context.set_default_timeout(10_000)
+    context.route(
+        "**/*",
+        lambda route: route.continue_() if route.request.url.startswith(f"http://{LOCAL_HOST}") else route.abort(),
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors

@@ -58,3 +58,15 @@ def snap(page, tmp_path, name: str) -> None:
     """A full-page screenshot into ``EVALSITE_SCREENSHOTS`` if set (e.g. /tmp), else the test's tmp folder."""
     folder = os.environ.get("EVALSITE_SCREENSHOTS") or str(tmp_path)
     page.screenshot(path=os.path.join(folder, name), full_page=True)
+
+
+def answer_next_question(page, accept: bool) -> list[str]:
+    """Answer the next confirm() with OK or Cancel; returns where its question is recorded."""
+    asked: list[str] = []
+
+    def answer(dialog):
+        asked.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", answer)
+    return asked

@@ -7,41 +7,11 @@ import pytest
 from playwright.sync_api import expect
 
 from surveys.models import Problem, ProblemState, Role
-from tests.browser.conftest import LOCAL_HOST
-from tests.browser.support import sign_in
+from tests.browser.support import answer_next_question, sign_in
 from tests.ledger_world import build_ledger
 from tests.web.support import fresh
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def desktop(chromium):
-    """A desktop page that may only talk to the app, failing the test on any script error."""
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    context.set_default_timeout(10_000)
-    context.route(
-        "**/*",
-        lambda route: route.continue_() if route.request.url.startswith(f"http://{LOCAL_HOST}") else route.abort(),
-    )
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert not errors
-
-
-def answer_next_question(page, accept: bool) -> list[str]:
-    """Answer the next confirm() with OK or Cancel; returns where its question is recorded."""
-    asked: list[str] = []
-
-    def answer(dialog):
-        asked.append(dialog.message)
-        dialog.accept() if accept else dialog.dismiss()
-
-    page.once("dialog", answer)
-    return asked
 
 
 def test_closing_asks_first_and_declining_keeps_the_problem_waiting(

@@ -7,8 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from surveys.models import Role, Round, RoundStatus
-from tests.browser.test_ledger_confirmations_in_browser import answer_next_question, desktop  # noqa: F401 - fixture
-from tests.browser.test_ledger_in_browser import sign_in
+from tests.browser.support import answer_next_question, sign_in
 from tests.web.support import fresh
 
 pytestmark = pytest.mark.browser
@@ -16,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 def test_opening_and_closing_a_round_ask_first_and_declining_changes_nothing(
     live_server,
-    desktop,  # noqa: F811 - the imported fixture
+    desktop,
     session,
     make_campaign,
     make_user,
