@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveys.db import Base
+from surveys.enums import ComponentKind
 from surveys.models.types import enum_column
 
 
@@ -47,11 +47,6 @@ class Category(Base):
     position: Mapped[int] = mapped_column(default=0)
 
     campaign: Mapped[Campaign] = relationship(back_populates="categories")
-
-
-class ComponentKind(enum.Enum):
-    ROUND = "round"  #: the scores of one rating round
-    IMPORTED = "imported"  #: an imported score sheet such as 业务考核
 
 
 class Component(Base):

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, String, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveys.db import Base
+from surveys.enums import Aggregation, RoundStatus
 from surveys.models.selector import SelectorColumns
 from surveys.models.types import enum_column
 
@@ -17,25 +18,6 @@ class RoundKind(enum.Enum):
     INTERNAL = "internal"
     EXTERNAL = "external"
     OTHER = "other"
-
-
-class RoundStatus(enum.Enum):
-    DRAFT = "draft"
-    OPEN = "open"
-    CLOSED = "closed"
-
-    def can_move_to(self, other: RoundStatus) -> bool:
-        """Draft → open → closed, and nothing else."""
-        return (self, other) in {
-            (RoundStatus.DRAFT, RoundStatus.OPEN),
-            (RoundStatus.OPEN, RoundStatus.CLOSED),
-        }
-
-
-class Aggregation(enum.Enum):
-    MEAN = "mean"
-    MEDIAN = "median"
-    TRIMMED = "trimmed"  #: drop the k highest and k lowest ballot scores
 
 
 class Round(Base):

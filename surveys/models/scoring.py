@@ -9,13 +9,9 @@ from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from surveys.db import Base
+from surveys.enums import RankScope
 from surveys.models.types import enum_column
 from surveys.scoring.config import DEFAULT_BURST_PER_DAY, DEFAULT_GRADE_BANDS, DEFAULT_SUPPRESS_BELOW, Rules
-
-
-class RankScope(enum.Enum):
-    OVERALL = "overall"  #: bottom-N and top-N over the whole campaign
-    CATEGORY = "category"  #: bottom-N and top-N within each category
 
 
 def _default_bands() -> list:

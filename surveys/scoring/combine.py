@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
+from surveys.enums import Aggregation
 from surveys.scoring import stats
 from surveys.scoring.config import ComponentConfig, GroupConfig, RoundConfig
 from surveys.scoring.inputs import GroupTally
@@ -39,7 +40,7 @@ def group_score(
     group: GroupConfig,
     tally: GroupTally | None,
     *,
-    aggregation: str,
+    aggregation: Aggregation,
     trim_k: int,
     suppress_below: int,
     shrinkage: tuple[float, float] | None = None,
@@ -64,11 +65,12 @@ def group_score(
         return GroupScore(n=0, is_counted=False, reason=Reason("no_ballots"), **base)
     flags: list[GroupFlag] = []
     trimmed = 0
-    if aggregation == "mean":
+    aggregation = Aggregation(aggregation)
+    if aggregation is Aggregation.MEAN:
         raw = tally.mean
-    elif aggregation == "median":
+    elif aggregation is Aggregation.MEDIAN:
         raw = stats.median(tally.scores)
-    elif aggregation == "trimmed":
+    elif aggregation is Aggregation.TRIMMED:
         raw, is_fallback = stats.trimmed_mean(tally.scores, trim_k)
         if is_fallback:
             flags.append(GroupFlag.TRIM_FALLBACK)
@@ -76,7 +78,7 @@ def group_score(
             trimmed = trim_k
     else:
         raise ValueError(f"unknown aggregation {aggregation!r}")
-    if aggregation != "mean" and len(tally.scores) != tally.n:
+    if aggregation is not Aggregation.MEAN and len(tally.scores) != tally.n:
         raise ValueError("the ballot scores do not match the ballot count")
     score = raw
     if shrinkage is not None:

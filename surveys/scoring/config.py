@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from surveys.enums import Aggregation, ComponentKind, RankScope, RoundStatus
+
 #: Default grade bands (等次): a total at or above the bound gets the label.
 DEFAULT_GRADE_BANDS: tuple[tuple[float, str], ...] = (
     (85.0, "满意"),
@@ -21,6 +23,13 @@ DEFAULT_SUPPRESS_BELOW = 5
 MIN_SUPPRESS_BELOW = 3
 #: Codes of one batch used on one day above this count are listed as a burst.
 DEFAULT_BURST_PER_DAY = 200
+
+
+def _as_members(config, **enums: type) -> None:
+    """Turn the named fields of a frozen config into their enum members, so that a value
+    given as its string ("mean") is the member (``Aggregation.MEAN``) from then on."""
+    for name, enum_cls in enums.items():
+        object.__setattr__(config, name, enum_cls(getattr(config, name)))
 
 
 @dataclass(frozen=True)
@@ -55,22 +64,28 @@ class GroupConfig:
 class RoundConfig:
     id: int
     name: str
-    status: str  #: draft / open / closed
-    aggregation: str  #: mean / median / trimmed
+    status: RoundStatus
+    aggregation: Aggregation
     trim_k: int
     is_strict: bool
     levels: tuple[LevelConfig, ...]
     items: tuple[ItemConfig, ...]
     groups: tuple[GroupConfig, ...]
 
+    def __post_init__(self):
+        _as_members(self, status=RoundStatus, aggregation=Aggregation)
+
 
 @dataclass(frozen=True)
 class ComponentConfig:
     id: int
     name: str
-    kind: str  #: round / imported
+    kind: ComponentKind
     weight: float
     round: RoundConfig | None = None
+
+    def __post_init__(self):
+        _as_members(self, kind=ComponentKind)
 
 
 @dataclass(frozen=True)
@@ -79,7 +94,7 @@ class Rules:
 
     top_n: int = 10
     bottom_n: int = 0
-    rank_scope: str = "overall"  #: overall / category
+    rank_scope: RankScope = RankScope.OVERALL
     bottom_threshold: float | None = None
     top_min_ballots: int = 0
     top_min_grade: str | None = None
@@ -87,6 +102,9 @@ class Rules:
     shrinkage_m: float | None = None
     suppress_below: int = DEFAULT_SUPPRESS_BELOW
     burst_per_day: int = DEFAULT_BURST_PER_DAY
+
+    def __post_init__(self):
+        _as_members(self, rank_scope=RankScope)
 
 
 @dataclass(frozen=True)
@@ -120,22 +138,22 @@ def to_dict(config: CampaignConfig) -> dict:
 
 
 def _component(c: ComponentConfig) -> dict:
-    out = {"name": c.name, "kind": c.kind, "weight": c.weight}
+    out = {"name": c.name, "kind": c.kind.value, "weight": c.weight}
     if c.round is not None:
         r = c.round
         out["round"] = {
             "name": r.name,
-            "status": r.status,
+            "status": r.status.value,
             **round_settings(r.aggregation, r.trim_k, r.is_strict, r.levels, r.items, r.groups),
         }
     return out
 
 
-def round_settings(aggregation: str, trim_k: int, is_strict: bool, levels, items, groups) -> dict:
+def round_settings(aggregation: Aggregation, trim_k: int, is_strict: bool, levels, items, groups) -> dict:
     """A round's scoring settings as plain data: what is frozen when it opens, and what a
     scoring run records. Takes models or config objects alike (same attribute names)."""
     return {
-        "aggregation": aggregation,
+        "aggregation": Aggregation(aggregation).value,
         "trim_k": trim_k,
         "is_strict": is_strict,
         "levels": [
@@ -160,7 +178,7 @@ def _rules(rules: Rules) -> dict:
     return {
         "top_n": rules.top_n,
         "bottom_n": rules.bottom_n,
-        "rank_scope": rules.rank_scope,
+        "rank_scope": rules.rank_scope.value,
         "bottom_threshold": rules.bottom_threshold,
         "top_min_ballots": rules.top_min_ballots,
         "top_min_grade": rules.top_min_grade,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+from surveys.enums import Aggregation
 from surveys.scoring.config import CampaignConfig, to_dict
 from surveys.scoring.inputs import Inputs
 from surveys.scoring.results import JSON_DECIMALS
@@ -41,7 +42,7 @@ def canonical_inputs(config: CampaignConfig, inputs: Inputs) -> dict:
     for (round_id, target_id, group_id), t in inputs.groups.items():
         row = [rounds[round_id].name, targets[target_id], groups[group_id], t.n, _num(t.mean)]
         row += [_num(sd_from_squares(t.squared_deviations, t.n)), t.positive, t.valid, t.low_trust]
-        if rounds[round_id].aggregation != "mean":
+        if rounds[round_id].aggregation is not Aggregation.MEAN:
             row.append([_num(s) for s in t.scores])
         group_rows.append(row)
     return {

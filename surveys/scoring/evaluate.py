@@ -11,6 +11,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import replace
 
+from surveys.enums import ComponentKind, RankScope, RoundStatus
 from surveys.scoring import combine, ranking
 from surveys.scoring.config import CampaignConfig, ComponentConfig, Rules, TargetInfo, to_dict
 from surveys.scoring.digest import input_digest
@@ -35,7 +36,7 @@ def score(config: CampaignConfig, inputs: Inputs, *, integrity: Sequence[dict] =
         config=to_dict(config),
         digest=input_digest(config, inputs),
         targets=tuple(targets),
-        is_provisional=any(r.status == "open" for r in config.rounds),
+        is_provisional=any(r.status is RoundStatus.OPEN for r in config.rounds),
         integrity=tuple(integrity),
         notes=tuple(notes),
     )
@@ -113,14 +114,18 @@ def _round_component(component: ComponentConfig, target: TargetInfo, inputs: Inp
         )
     score, reasons = combine.round_score(round_, groups)
     levels = tuple((lv.label, inputs.levels.get((round_.id, target.id, lv.id), 0)) for lv in round_.levels)
-    return ComponentScore(component.name, "round", component.weight, score, reasons, tuple(groups), levels)
+    return ComponentScore(component.name, ComponentKind.ROUND, component.weight, score, reasons, tuple(groups), levels)
 
 
 def _imported_component(component: ComponentConfig, target: TargetInfo, inputs: Inputs) -> ComponentScore:
     pair = inputs.imported.get((component.id, target.id))
     if pair is None:
-        return ComponentScore(component.name, "imported", component.weight, None, (Reason("no_imported_score"),))
-    return ComponentScore(component.name, "imported", component.weight, combine.rescale(*pair), imported=pair)
+        return ComponentScore(
+            component.name, ComponentKind.IMPORTED, component.weight, None, (Reason("no_imported_score"),)
+        )
+    return ComponentScore(
+        component.name, ComponentKind.IMPORTED, component.weight, combine.rescale(*pair), imported=pair
+    )
 
 
 def marks_for(rules: Rules) -> ranking.Marks:
@@ -128,7 +133,7 @@ def marks_for(rules: Rules) -> ranking.Marks:
     return ranking.Marks(
         top_n=rules.top_n,
         bottom_n=rules.bottom_n,
-        by_category=rules.rank_scope == "category",
+        by_category=rules.rank_scope is RankScope.CATEGORY,
         bottom_threshold=rules.bottom_threshold,
         top_min_ballots=rules.top_min_ballots,
         top_min_grade=rules.top_min_grade,

@@ -6,16 +6,11 @@ import enum
 from dataclasses import dataclass
 from decimal import Decimal
 
+from surveys.enums import ComponentKind, TargetStatus
 from surveys.scoring.reasons import Reason
 
 #: Floats in the JSON are rounded to this many decimals (ranks use two-decimal totals).
 JSON_DECIMALS = 6
-
-
-class TargetStatus(enum.Enum):
-    RANKED = "ranked"
-    VETOED = "vetoed"  #: 一票否决: listed with its reason, takes no rank
-    INSUFFICIENT = "insufficient"  #: a component or required group has no score
 
 
 class GroupFlag(enum.Enum):
@@ -61,7 +56,7 @@ class GroupScore:
 @dataclass(frozen=True)
 class ComponentScore:
     name: str
-    kind: str
+    kind: ComponentKind
     weight: float
     score: float | None
     reasons: tuple[Reason, ...] = ()
@@ -150,12 +145,12 @@ def _target(t: TargetResult, below: int) -> dict:
 def _component(c: ComponentScore, below: int) -> dict:
     out = {
         "name": c.name,
-        "kind": c.kind,
+        "kind": c.kind.value,
         "weight": _num(c.weight),
         "score": _num(c.score),
         "reasons": [r.to_dict() for r in c.reasons],
     }
-    if c.kind == "imported":
+    if c.kind is ComponentKind.IMPORTED:
         out["imported"] = None if c.imported is None else {"score": _num(c.imported[0]), "max": _num(c.imported[1])}
         return out
     out["groups"] = [_group(g, below) for g in c.groups]

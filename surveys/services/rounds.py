@@ -258,7 +258,7 @@ def snapshot(round_: Round) -> dict:
     """The configuration scoring will use, as plain data."""
     questionnaire = round_.questionnaire
     return round_settings(
-        round_.aggregation.value,
+        round_.aggregation,
         round_.trim_k,
         round_.is_strict,
         questionnaire.levels,

@@ -69,7 +69,7 @@ def _values(rules: ScoringRules, fields: dict) -> dict:
     return {
         "top_n": _count(pick("top_n"), N_("十佳名额")),
         "bottom_n": _count(pick("bottom_n"), N_("末位名额")),
-        "rank_scope": RankScope(_plain(pick("rank_scope"))),
+        "rank_scope": RankScope(pick("rank_scope")),
         "bottom_threshold": _optional_number(pick("bottom_threshold"), 0, 100, N_("末位分数线")),
         "top_min_ballots": _count(pick("top_min_ballots"), N_("十佳最少有效票数")),
         "top_min_grade": top_min_grade,
@@ -78,10 +78,6 @@ def _values(rules: ScoringRules, fields: dict) -> dict:
         "suppress_below": _count(pick("suppress_below"), N_("隐藏阈值"), low=MIN_SUPPRESS_BELOW),
         "burst_per_day": _count(pick("burst_per_day"), N_("单日集中使用阈值"), low=1),
     }
-
-
-def _plain(value):
-    return value.value if isinstance(value, RankScope) else value
 
 
 def _count(value, label: str, *, low: int = 0, high: int = 1_000_000) -> int:

@@ -14,9 +14,10 @@ from datetime import datetime
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from surveys.enums import RoundStatus, TargetStatus
 from surveys.errors import Conflict, DomainError
 from surveys.i18n import N_
-from surveys.models import Campaign, Category, RankScope, Round, ScoringRules, ScoringRun, Target, Unit
+from surveys.models import Campaign, Category, Round, ScoringRules, ScoringRun, Target, Unit
 from surveys.scoring import evaluate
 from surveys.scoring.config import (
     CampaignConfig,
@@ -50,7 +51,7 @@ def score_campaign(session: Session, campaign_id: int, *, allow_open: bool = Fal
     config = load_config(session, campaign)
     if not config.components:
         raise DomainError(N_("评议活动还没有评分组成"))
-    still_open = [r.name for r in config.rounds if r.status == "open"]
+    still_open = [r.name for r in config.rounds if r.status is RoundStatus.OPEN]
     if still_open and not allow_open:
         raise Conflict(N_("轮次“%(name)s”仍在进行中，结束后才能计分"), name=still_open[0])
     targets = load_targets(session, campaign.id)
@@ -94,7 +95,7 @@ def load_rules(session: Session, campaign_id: int) -> Rules:
     return Rules(
         top_n=int(row.top_n),
         bottom_n=int(row.bottom_n),
-        rank_scope=RankScope(row.rank_scope).value,
+        rank_scope=row.rank_scope,
         bottom_threshold=_float(row.bottom_threshold),
         top_min_ballots=int(row.top_min_ballots),
         top_min_grade=row.top_min_grade,
@@ -111,7 +112,7 @@ def load_config(session: Session, campaign: Campaign) -> CampaignConfig:
         ComponentConfig(
             id=c.id,
             name=c.name,
-            kind=c.kind.value,
+            kind=c.kind,
             weight=float(c.weight),
             round=round_config(c.round) if c.round is not None else None,
         )
@@ -133,8 +134,8 @@ def round_config(round_: Round) -> RoundConfig:
     return RoundConfig(
         id=round_.id,
         name=round_.name,
-        status=round_.status.value,
-        aggregation=round_.aggregation.value,
+        status=round_.status,
+        aggregation=round_.aggregation,
         trim_k=int(round_.trim_k),
         is_strict=round_.is_strict,
         levels=tuple(
@@ -189,7 +190,7 @@ def save_run(session: Session, result: ScoreResult, *, now: datetime, actor_id: 
         is_frozen=False,
     )
     session.add(run)
-    counts = {s: sum(t.status.value == s for t in result.targets) for s in ("ranked", "vetoed", "insufficient")}
+    counts = {s.value: sum(t.status is s for t in result.targets) for s in TargetStatus}
     audit.record(session, "scoring.run", now=now, actor_id=actor_id, obj=run, summary=result.digest, **counts)
     return run
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from surveys.enums import Aggregation, ComponentKind
 from surveys.models import ImportedScore, Veto
 from surveys.scoring.config import CampaignConfig, RoundConfig, TargetInfo
 from surveys.scoring.inputs import GroupTally, Inputs, ItemTally
@@ -50,7 +51,7 @@ def read_inputs(
         groups=groups,
         items=items,
         levels=levels,
-        imported=_imported(session, [c.id for c in config.components if c.kind == "imported"]),
+        imported=_imported(session, [c.id for c in config.components if c.kind is ComponentKind.IMPORTED]),
         vetoes=_vetoes(session, campaign_id),
     )
     return Readings(inputs, straight)
@@ -86,7 +87,7 @@ def _read_round(session: Session, round_: RoundConfig, *, is_postgres: bool) -> 
         if n == 0:  # only 不了解 from this group: in the level distribution, not a group score
             continue
         key = (round_.id, target_id, group_id)
-        if round_.aggregation == "mean":
+        if round_.aggregation is Aggregation.MEAN:
             groups[key] = GroupTally(n, float(total) / n, float(squares), positive, valid, low_trust)
         else:
             groups[key] = group_tally(scores[(target_id, group_id)], positive, valid, low_trust)

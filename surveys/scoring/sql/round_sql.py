@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Double, Integer, case, cast, func, literal, null, select, union_all
 
+from surveys.enums import Aggregation
 from surveys.models import Ballot, Item, Level, Rating
 from surveys.scoring.config import LevelConfig, RoundConfig
 
@@ -88,7 +89,7 @@ def round_statement(round_: RoundConfig, *, is_postgres: bool):
     )
     none_f, none_i = cast(null(), Double), cast(null(), Integer)
     pad = [none_i.label(f"slot{k}") for k in range(len(pairs))]
-    if round_.aggregation == "mean":
+    if round_.aggregation is Aggregation.MEAN:
         squares = _squared_deviations(scores, sums, counted)
         main = select(
             literal(0).label("kind"),
