@@ -15,9 +15,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from wtforms import Form, FormField, SelectChoice, SelectField
 
+from evalsite.i18n import error_text
+from surveys.errors import DomainError
 from surveys.i18n import MsgId
 from surveys.models import Campaign, TargetKind
-from surveys.selectors import EVERY_TARGET, KIND_LABELS, TargetSelector
+from surveys.selectors import EVERY_TARGET, KIND_LABELS, SelectorMatchesNothing, TargetSelector
 from surveys.services.lookup import get
 from surveys.services.organisation import campaign_units
 
@@ -72,6 +74,16 @@ def fill_selector_choices(field: FormField, session: Session, campaign_id: int) 
 def selector_from(field: FormField) -> TargetSelector:
     """The posted selector (after the form validated)."""
     return TargetSelector.of(field.kind.data, field.category_id.data, field.unit_id.data)
+
+
+def show_refusal(form, refused: DomainError) -> None:
+    """Show a service's refusal on the form that was sent: by the selector when it is about
+    the selector (it matches nothing), else above the form."""
+    selector = getattr(form, "selector", None)
+    if isinstance(refused, SelectorMatchesNothing) and selector is not None:
+        selector.form.form_errors.append(error_text(refused))
+    else:
+        form.form_errors.append(error_text(refused))
 
 
 def selector_label(value) -> str:

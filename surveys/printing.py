@@ -82,12 +82,70 @@ def render_slips(
     if first is None:
         raise ValueError("no slips to print")
 
+    pdf = _document(out, title)
+    page_count, _done = _draw_slip_pages(pdf, layout, chain([first], pages), title, instruction, 0, 0, progress)
+    pdf.save()
+    return page_count
+
+
+@dataclass(frozen=True)
+class Section:
+    """A separator page and the slips after it, e.g. one unit's batch in a per-unit print."""
+
+    heading: str  #: large on the separator page: the unit's name
+    lines: tuple[str, ...]  #: below it: how many codes, which batch, for which group
+    slips: Iterable[Slip]
+
+
+def render_sections(
+    sections: Iterable[Section],
+    out: BinaryIO,
+    *,
+    title: str,
+    instruction: str = DEFAULT_INSTRUCTION,
+    per_page: int = 8,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write one PDF of several sections (每个单位一批) and return the number of pages.
+
+    Each section starts on a separator page with its heading and lines, so a stack of
+    printed sheets splits by unit; its slips follow as in `render_slips`, page numbers
+    running on through the document. Raises ValueError for no sections or a section
+    without slips.
+    """
+    if not 1 <= per_page <= 10:
+        raise ValueError("per_page must be between 1 and 10")
+    register_fonts()
+    layout = _Layout.for_page(per_page)
+    pdf = _document(out, title)
+    page_number = done = 0
+    for section in sections:
+        pages = _chunks(iter(section.slips), per_page)
+        first = next(pages, None)
+        if first is None:
+            raise ValueError(f"no slips in section {section.heading!r}")
+        page_number += 1
+        _draw_separator(pdf, title, page_number, section)
+        page_number, done = _draw_slip_pages(
+            pdf, layout, chain([first], pages), title, instruction, page_number, done, progress
+        )
+    if page_number == 0:
+        raise ValueError("no sections to print")
+    pdf.save()
+    return page_number
+
+
+def _document(out: BinaryIO, title: str) -> canvas.Canvas:
     pdf = canvas.Canvas(out, pagesize=A4, pageCompression=1, initialFontName=FONT)
     pdf.setTitle(title)
     pdf.setCreator("evalsite")
-    done = 0
-    page_number = 0
-    for page in chain([first], pages):
+    return pdf
+
+
+def _draw_slip_pages(pdf, layout, pages, title, instruction, page_number, done, progress) -> tuple[int, int]:
+    """Draw pages of slips after page ``page_number``; returns the last page number and the
+    slips drawn so far (``done`` before)."""
+    for page in pages:
         page_number += 1
         _draw_page_frame(pdf, layout, title, page_number)
         for position, slip in enumerate(page):
@@ -96,8 +154,30 @@ def render_slips(
         done += len(page)
         if progress is not None:
             progress(done)
-    pdf.save()
-    return page_number
+    return page_number, done
+
+
+_HEADING_SIZE = 26
+_LINE_SIZE = 14
+
+
+def _draw_separator(pdf: canvas.Canvas, title: str, page_number: int, section: Section) -> None:
+    """A page with only the section's heading and lines, centred high on the sheet."""
+    width, height = A4
+    _draw_header(pdf, title, page_number)
+    pdf.setFillGray(0)
+    line = height * 0.62
+    for text in _wrap(section.heading, FONT, _HEADING_SIZE, width - 4 * PAGE_MARGIN, 3):
+        pdf.setFont(FONT, _HEADING_SIZE)
+        pdf.drawCentredString(width / 2, line, text)
+        line -= _HEADING_SIZE * 1.4
+    line -= _LINE_SIZE
+    pdf.setFont(FONT, _LINE_SIZE)
+    for text in section.lines:
+        for part in _wrap(text, FONT, _LINE_SIZE, width - 4 * PAGE_MARGIN, 2):
+            pdf.drawCentredString(width / 2, line, part)
+            line -= _LINE_SIZE * 1.6
+    pdf.showPage()
 
 
 # --- a batch's slips and code list: its page's downloads and ``flask issue-codes`` ----------
@@ -123,6 +203,66 @@ def batch_slips(batch: CodeBatch, batch_codes: Iterable[str], base_url: str) -> 
     campaign = batch.round.campaign.name
     for code in batch_codes:
         yield Slip(code=code, url=codes.code_url(base_url, code), campaign=campaign, target=bound)
+
+
+_PER_UNIT = N_("每个单位一批")
+_BATCH_RANGE = N_("第 %(first)d–%(last)d 批")
+_SEPARATOR_GROUP = N_("评议主体：%(group)s")
+_SEPARATOR_COUNT = N_("评议码 %(n)d 个 · 第 %(id)d 批")
+
+
+def unit_batches_title(batches: list[CodeBatch], translate: Callable[..., str]) -> str:
+    """The title of a per-unit print: campaign, round, group and the batches' numbers."""
+    first = batches[0]
+    numbers = translate(_BATCH_RANGE, first=batches[0].id, last=batches[-1].id)
+    parts = [first.round.campaign.name, first.round.name, first.group.name, translate(_PER_UNIT), numbers]
+    return " · ".join([*parts, first.label] if first.label else parts)
+
+
+def unit_sections(
+    batches: Iterable[CodeBatch],
+    codes_of: Callable[[CodeBatch], Iterable[str]],
+    base_url: str,
+    translate: Callable[..., str],
+) -> Iterator[Section]:
+    """One section per unit batch for `render_sections`: a separator page (unit, how many
+    codes, which batch) and its slips; ``codes_of`` derives a batch's codes."""
+    for batch in batches:
+        lines = (
+            translate(_SEPARATOR_GROUP, group=batch.group.name),
+            translate(_SEPARATOR_COUNT, n=batch.size, id=batch.id),
+            f"{batch.round.campaign.name} · {batch.round.name}",
+        )
+        yield Section(batch.unit.name, lines, batch_slips(batch, codes_of(batch), base_url))
+
+
+def unit_parts(sizes: list[int], part_size: int) -> list[list[int]]:
+    """Split batches (by index) into files of at most ``part_size`` slips, never splitting a
+    batch; a batch bigger than that is a file of its own."""
+    parts: list[list[int]] = []
+    filled = part_size
+    for index, size in enumerate(sizes):
+        if filled + size > part_size:
+            parts.append([])
+            filled = 0
+        parts[-1].append(index)
+        filled += size
+    return parts
+
+
+def write_unit_codes_csv(
+    batches: Iterable[CodeBatch], codes_of: Callable[[CodeBatch], Iterable[str]], base_url: str, out: TextIO
+) -> int:
+    """Write ``unit,batch,code,url`` rows after a BOM, unit by unit; returns the row count."""
+    out.write("\ufeff")  # Excel on Windows then reads UTF-8 correctly
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["unit", "batch", "code", "url"])
+    n = 0
+    for batch in batches:
+        for code in codes_of(batch):
+            writer.writerow([batch.unit.name, batch.id, codes.display(code), codes.code_url(base_url, code)])
+            n += 1
+    return n
 
 
 def write_codes_csv(batch_codes: Iterable[str], base_url: str, out: TextIO) -> int:
@@ -199,11 +339,7 @@ _MAX_CODE_SIZE = 16
 def _draw_page_frame(pdf: canvas.Canvas, layout: _Layout, title: str, page_number: int) -> None:
     """The page header and the dashed cut lines around and between the slips."""
     width, height = A4
-    pdf.setFillGray(0.45)
-    pdf.setFont(FONT, 7)
-    header = _fit(title, FONT, 7, 7, width - 2 * PAGE_MARGIN - 20 * mm)[0]
-    pdf.drawString(PAGE_MARGIN, height - PAGE_MARGIN + 2.5 * mm, header)
-    pdf.drawRightString(width - PAGE_MARGIN, height - PAGE_MARGIN + 2.5 * mm, f"第 {page_number} 页")
+    _draw_header(pdf, title, page_number)
 
     pdf.saveState()
     pdf.setStrokeGray(0.55)
@@ -216,6 +352,16 @@ def _draw_page_frame(pdf: canvas.Canvas, layout: _Layout, title: str, page_numbe
         x = PAGE_MARGIN + column * layout.cell_width
         pdf.line(x, PAGE_MARGIN, x, height - PAGE_MARGIN)
     pdf.restoreState()
+
+
+def _draw_header(pdf: canvas.Canvas, title: str, page_number: int) -> None:
+    """The small title and page number above a page, so printed sheets can be collated."""
+    width, height = A4
+    pdf.setFillGray(0.45)
+    pdf.setFont(FONT, 7)
+    header = _fit(title, FONT, 7, 7, width - 2 * PAGE_MARGIN - 20 * mm)[0]
+    pdf.drawString(PAGE_MARGIN, height - PAGE_MARGIN + 2.5 * mm, header)
+    pdf.drawRightString(width - PAGE_MARGIN, height - PAGE_MARGIN + 2.5 * mm, f"第 {page_number} 页")
 
 
 def _draw_slip(pdf: canvas.Canvas, layout: _Layout, x: float, y: float, slip: Slip, instruction: str) -> None:

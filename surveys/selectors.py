@@ -118,13 +118,18 @@ def count_targets(session: Session, campaign_id: int, selector: TargetSelector) 
     return session.scalar(statement) or 0
 
 
+class SelectorMatchesNothing(DomainError):
+    """A selector that matches none of the campaign's targets; the form shows it by the selector."""
+
+
 def require_targets(session: Session, campaign_id: int, selector: TargetSelector) -> int:
     """How many of the campaign's targets the selector matches; refuses a selector matching none.
 
     A category or unit of another campaign matches none of this one's targets, so this one
-    check also refuses a selector that points outside the campaign.
+    check also refuses a selector that points outside the campaign. The empty selector is
+    always accepted: it means every target, also before the roster is imported.
     """
     count = count_targets(session, campaign_id, selector)
-    if count == 0:
-        raise DomainError(N_("适用范围（类型、类别、单位）不包含本活动的任何评议对象，请放宽条件"))
+    if count == 0 and not selector.is_everything:
+        raise SelectorMatchesNothing(N_("适用范围（类型、类别、单位）不包含本活动的任何评议对象，请放宽条件"))
     return count

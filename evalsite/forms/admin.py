@@ -21,6 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from evalsite.forms.base import choices
+from evalsite.selectors import selector_field
 from surveys.scales import PRESETS
 
 
@@ -96,6 +97,7 @@ class GroupForm(FlaskForm):
     min_ballots = IntegerField(_l("最少有效票数"), default=5, validators=[InputRequired(), NumberRange(0, 100000)])
     is_required = BooleanField(_l("必需（缺少则不参与排名）"))
     is_public = BooleanField(_l("公众评议主体（接收开放式轮次的评议票）"))
+    selector = selector_field(_l("评议范围：该主体的评议码可以评哪些对象（不选即全部）"))
 
 
 class ComponentForm(FlaskForm):

@@ -17,15 +17,20 @@ from surveys.services.issuing import MAX_BATCH
 MAX_TTL_MINUTES = 60 * 24 * 30
 
 
+#: The scope choice that issues one batch per unit of the group's selector.
+PER_UNIT = "per_unit"
+
+
 class IssueForm(FlaskForm):
     group_id = SelectField(_l("评议主体"), coerce=int)
     count = IntegerField(_l("数量"), default=100, validators=[InputRequired(), NumberRange(1, MAX_BATCH)])
     scope = SelectField(
         _l("评议范围"),
         choices=[
-            SelectChoice("round", _l("全部评议对象")),
+            SelectChoice("round", _l("评议主体范围内的全部评议对象")),
             SelectChoice("unit", _l("一个单位的评议对象")),
             SelectChoice("target", _l("一个评议对象")),
+            SelectChoice(PER_UNIT, _l("每个单位一批（数量为每个单位的评议码数）")),
         ],
         default="round",
     )

@@ -60,3 +60,12 @@ class SelectorColumns:
         category = self.selector_category if self.selector_category_id is not None else None
         unit = self.selector_unit if self.selector_unit_id is not None else None
         return self.selector.describe(category.name if category else None, unit.name if unit else None)
+
+    def selector_copy(self, categories: dict) -> dict:
+        """Keyword arguments that give a copy the same selector, in a cloned campaign whose
+        categories are ``categories`` (old category id → new Category); units are shared."""
+        return {
+            "selector_kind": self.selector_kind,
+            "selector_category": categories.get(self.selector_category_id),
+            "selector_unit_id": self.selector_unit_id,
+        }

@@ -22,11 +22,13 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from surveys.db import new_uuid
-from surveys.models import Ballot, Code, CodeStatus, RoundStatus
+from surveys.models import Ballot, Code, CodeStatus, RoundStatus, Target
+from surveys.selectors import TargetSelector
 
 #: Mark the code used only if it is unused, unexpired and of an open round; return its batch.
 _REDEEM = """
@@ -36,9 +38,6 @@ WHERE digest = :digest AND status = :unused
   AND round_id IN (SELECT id FROM rounds WHERE status = :open)
 RETURNING batch_id, (SELECT batch_key FROM code_batches WHERE code_batches.id = codes.batch_id)
 """
-#: The targets of a campaign, or of one of its units, in code order.
-_TARGETS = "SELECT id FROM targets WHERE campaign_id = :campaign_id ORDER BY code"
-_UNIT_TARGETS = "SELECT id FROM targets WHERE campaign_id = :campaign_id AND unit_id = :unit_id ORDER BY code"
 _INSERT_BALLOT = """
 INSERT INTO ballots (id, round_id, group_id, cast_on, is_low_trust)
 VALUES (:id, :round_id, :group_id, :cast_on, :is_low_trust)
@@ -63,8 +62,6 @@ class _Dialect:
     """The statements and value conversions of one database dialect."""
 
     redeem: str
-    targets: str
-    unit_targets: str
     insert_ballot: str
     mark: str  #: the driver's positional parameter
     day: Callable[[Any], Any]
@@ -97,21 +94,30 @@ def redeem(session: Session, digest: str, *, now: datetime) -> Redeemed | None:
     return Redeemed(batch_id=rows[0][0], batch_key=rows[0][1])
 
 
-def campaign_targets(session: Session, campaign_id: int, unit_id: int | None = None) -> list[int]:
-    """The ids of a campaign's targets (only those of ``unit_id`` if given), in code order.
+def campaign_targets(session: Session, campaign_id: int, selector: TargetSelector) -> list[int]:
+    """The ids of the campaign's targets that ``selector`` matches, in code order.
 
     Read for every ballot of a unit- or campaign-wide code: targets may be added or moved
     while a round is open, so they are never cached.
     """
-    sql, cursor = _prepared(session)
+    connection = session.connection()
+    cursor = connection.connection.cursor()
     try:
-        if unit_id is None:
-            cursor.execute(sql.targets, {"campaign_id": campaign_id})
-        else:
-            cursor.execute(sql.unit_targets, {"campaign_id": campaign_id, "unit_id": unit_id})
+        cursor.execute(_targets_sql(connection.dialect, campaign_id, selector))
         return [row[0] for row in cursor.fetchall()]
     finally:
         cursor.close()
+
+
+@lru_cache(maxsize=1024)
+def _targets_sql(dialect: Dialect, campaign_id: int, selector: TargetSelector) -> str:
+    """The selector's own SQL filter (`TargetSelector.clause`), compiled once per batch coverage.
+
+    The values are written into the text: they are ids and an enum's value, never typed text,
+    and a statement without parameters is the cheapest the driver runs.
+    """
+    statement = select(Target.id).where(Target.campaign_id == campaign_id, selector.clause()).order_by(Target.code)
+    return str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
 def drop_in(
@@ -180,8 +186,6 @@ def _for_dialect(dialect: Dialect) -> _Dialect:
     columns = Ballot.__table__.c
     return _Dialect(
         redeem=style(_REDEEM),
-        targets=style(_TARGETS),
-        unit_targets=style(_UNIT_TARGETS),
         insert_ballot=style(_INSERT_BALLOT),
         mark="?" if dialect.driver == "pysqlite" else "%s",
         day=_processor(columns.cast_on.type, dialect),

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from surveys.models import BatchScope, CodeBatch, Item, Level, Round
+from surveys.models import BatchScope, CodeBatch, Item, Level, RaterGroup, Round
+from surveys.selectors import TargetSelector
 
 #: Entries kept per process before the cache starts afresh (one per batch ever redeemed).
 MAX_ENTRIES = 4096
@@ -44,6 +45,9 @@ class BatchForm:
     scope: BatchScope
     target_id: int | None
     unit_id: int | None
+    #: What a unit- or campaign-wide code covers: its group's selector narrowed to the batch's
+    #: unit (fixed too: a group's selector cannot change once it has batches or its round opened).
+    coverage: TargetSelector | None
     item_ids: frozenset[int]
     level_ids: frozenset[int]
     has_unknown_level: bool
@@ -67,6 +71,14 @@ def batch_form(session: Session, batch_id: int, batch_key: str) -> BatchForm:
     return form
 
 
+def batch_coverage(group_selector: TargetSelector, unit_id: int | None) -> TargetSelector | None:
+    """What a code of a unit-wide (``unit_id``) or campaign-wide batch of a group covers;
+    None when the unit lies outside the group's selector (issuing refuses such a batch)."""
+    if unit_id is None:
+        return group_selector
+    return group_selector.narrowed(TargetSelector(unit_id=unit_id))
+
+
 def forget_all() -> None:
     """Empty this process's cache (tests, and anyone who must rule it out)."""
     with _lock:
@@ -84,8 +96,12 @@ def _load(session: Session, batch_id: int) -> BatchForm:
             CodeBatch.unit_id,
             Round.campaign_id,
             Round.questionnaire_id,
+            RaterGroup.selector_kind,
+            RaterGroup.selector_category_id,
+            RaterGroup.selector_unit_id,
         )
         .join(Round, Round.id == CodeBatch.round_id)
+        .join(RaterGroup, RaterGroup.id == CodeBatch.group_id)
         .where(CodeBatch.id == batch_id)
     ).one()
     items = session.scalars(select(Item.id).where(Item.questionnaire_id == batch.questionnaire_id))
@@ -100,6 +116,9 @@ def _load(session: Session, batch_id: int) -> BatchForm:
         scope=batch.scope,
         target_id=batch.target_id,
         unit_id=batch.unit_id,
+        coverage=batch_coverage(
+            TargetSelector(batch.selector_kind, batch.selector_category_id, batch.selector_unit_id), batch.unit_id
+        ),
         item_ids=frozenset(items),
         level_ids=frozenset(level.id for level in levels),
         has_unknown_level=any(level.is_excluded for level in levels),

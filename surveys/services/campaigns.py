@@ -212,6 +212,7 @@ def _copy_configuration(source: Campaign, copy: Campaign) -> None:
                     min_ballots=g.min_ballots,
                     is_required=g.is_required,
                     is_public=g.is_public,
+                    **g.selector_copy(categories),
                 )
                 for g in r.groups
             ],

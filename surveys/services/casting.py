@@ -17,7 +17,6 @@ from surveys.db import claim_write_lock
 from surveys.errors import DomainError
 from surveys.i18n import N_
 from surveys.models import (
-    BatchScope,
     Code,
     CodeBatch,
     CodeStatus,
@@ -107,7 +106,7 @@ def _grant(session: Session, code_text: str, keys: CodeKeys, *, now: datetime) -
         raise CodeRejected()
     _ensure_open(row.round_status)
     form = ballot_forms.batch_form(session, row.batch_id, row.batch_key)  # the round is open: fixed
-    targets = covered_target_ids(session, row.campaign_id, row.scope, row.target_id, row.unit_id)
+    targets = covered_target_ids(session, row.campaign_id, row.scope, row.target_id, form.coverage)
     return _from_form(code, form, targets)
 
 
@@ -178,10 +177,9 @@ def cast_ballot(
         _grant(session, code, keys, now=now)  # raises the refusal that fits (closed round, used code...)
         raise CodeRejected()
     form = ballot_forms.batch_form(session, redeemed.batch_id, redeemed.batch_key)
-    if form.scope is BatchScope.TARGET:
-        target_ids = (form.target_id,)
-    else:  # may change while the round is open: read in this transaction, never cached
-        target_ids = ballot_box.campaign_targets(session, form.campaign_id, form.unit_id)
+    # A unit's or the campaign's targets may change while the round is open: read in this
+    # transaction, never cached.
+    target_ids = covered_target_ids(session, form.campaign_id, form.scope, form.target_id, form.coverage)
     grant = _from_form(code, form, target_ids)
     _insert(session, grant, _ratings(grant, answers), _comments(grant, comments), now=now)
     return len(grant.target_ids)

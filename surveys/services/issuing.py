@@ -27,10 +27,19 @@ from surveys.models import (
     Terminal,
     Unit,
 )
+from surveys.pinyin import sort_key
+from surveys.selectors import TargetSelector
 from surveys.services import audit, ballot_box
+from surveys.services.ballot_forms import batch_coverage
 from surveys.services.lookup import get
 
 MAX_BATCH = 100_000
+
+
+class CoversNothing(DomainError):
+    """The batch asked for would cover no target: outside the rater group's selector."""
+
+
 _INSERT_CHUNK = 5_000
 
 
@@ -97,7 +106,7 @@ def _new_batch(
     batch = CodeBatch(
         round=round_,
         group=group,
-        scope=_scope(session, round_, target_id, unit_id),
+        scope=_scope(session, round_, group, target_id, unit_id),
         target_id=target_id,
         unit_id=unit_id,
         batch_key=secrets.token_hex(16),
@@ -111,18 +120,40 @@ def _new_batch(
     return batch
 
 
-def _scope(session: Session, round_: Round, target_id: int | None, unit_id: int | None) -> BatchScope:
+def _scope(
+    session: Session, round_: Round, group: RaterGroup, target_id: int | None, unit_id: int | None
+) -> BatchScope:
+    """The batch's scope, refusing a batch that would cover no target of the group's selector."""
     if target_id is not None and unit_id is not None:
         raise DomainError(N_("只能绑定一个评议对象或一个单位"))
     if target_id is not None:
-        if get(session, Target, target_id).campaign_id != round_.campaign_id:
+        target = get(session, Target, target_id)
+        if target.campaign_id != round_.campaign_id:
             raise DomainError(N_("评议对象不属于该评议活动"))
+        if not group.selector.matches(target):
+            raise CoversNothing(
+                N_("评议对象 %(code)s 不在评议主体“%(group)s”的评议范围内：这一批不会覆盖任何评议对象，未发放"),
+                code=target.code,
+                group=group.name,
+            )
         return BatchScope.TARGET
     if unit_id is not None:
-        get(session, Unit, unit_id)
-        if not covered_target_ids(session, round_.campaign_id, BatchScope.UNIT, None, unit_id):
-            raise DomainError(N_("该单位在本活动中没有评议对象"))
+        unit = get(session, Unit, unit_id)
+        if not covered_target_ids(
+            session, round_.campaign_id, BatchScope.UNIT, None, batch_coverage(group.selector, unit_id)
+        ):
+            raise CoversNothing(
+                N_(
+                    "单位“%(unit)s”在本活动中没有属于评议主体“%(group)s”评议范围的评议对象：这一批不会覆盖任何评议对象，未发放"
+                ),
+                unit=unit.name,
+                group=group.name,
+            )
         return BatchScope.UNIT
+    if not covered_target_ids(session, round_.campaign_id, BatchScope.ROUND, None, group.selector):
+        raise CoversNothing(
+            N_("评议主体“%(group)s”的评议范围内没有评议对象：这一批不会覆盖任何评议对象，未发放"), group=group.name
+        )
     return BatchScope.ROUND
 
 
@@ -156,13 +187,61 @@ def batch_codes(batch: CodeBatch, keys: CodeKeys) -> Iterator[str]:
 
 
 def covered_target_ids(
-    session: Session, campaign_id: int, scope: BatchScope, target_id: int | None, unit_id: int | None
+    session: Session, campaign_id: int, scope: BatchScope, target_id: int | None, coverage: TargetSelector | None
 ) -> list[int]:
-    """The targets a code of this scope rates, in code order."""
+    """The targets a code rates, in code order: its bound target, or what its batch covers
+    (`ballot_forms.batch_coverage`: the group's selector, narrowed to the batch's unit)."""
     if scope is BatchScope.TARGET:
         return [target_id]
+    if coverage is None:
+        return []
     session.flush()  # the bare statement does not autoflush as the ORM would
-    return ballot_box.campaign_targets(session, campaign_id, unit_id if scope is BatchScope.UNIT else None)
+    return ballot_box.campaign_targets(session, campaign_id, coverage)
+
+
+def units_of_group(session: Session, group: RaterGroup) -> list[Unit]:
+    """The units with targets the group's selector matches, by pinyin: one batch each."""
+    campaign_id = group.round.campaign_id
+    unit_ids = select(Target.unit_id).where(Target.campaign_id == campaign_id, group.selector.clause())
+    return sorted(session.scalars(select(Unit).where(Unit.id.in_(unit_ids))), key=lambda unit: sort_key(unit.name))
+
+
+def issue_batches_per_unit(
+    session: Session,
+    round_id: int,
+    group_id: int,
+    count: int,
+    keys: CodeKeys,
+    *,
+    now: datetime,
+    actor_id: int | None,
+    label: str = "",
+) -> list[tuple[CodeBatch, list[str]]]:
+    """Issue one batch of ``count`` codes per unit of the group's selector (每个单位一批).
+
+    Each batch covers the targets of its unit that the group may rate; the units come in
+    pinyin order. Raises DomainError when the group covers no unit, or when all batches
+    together would exceed `MAX_BATCH` codes; nothing is issued then.
+    """
+    group = get(session, RaterGroup, group_id)
+    if group.round_id != round_id:
+        raise DomainError(N_("评议主体不属于该轮次"))
+    units = units_of_group(session, group)
+    if not units:
+        raise CoversNothing(
+            N_("评议主体“%(group)s”的评议范围内没有评议对象：这一批不会覆盖任何评议对象，未发放"), group=group.name
+        )
+    if count * len(units) > MAX_BATCH:
+        raise DomainError(
+            N_("%(units)d 个单位每个 %(count)d 个，合计超过 %(n)d 个：请减少每个单位的数量"),
+            units=len(units),
+            count=count,
+            n=MAX_BATCH,
+        )
+    return [
+        issue_batch(session, round_id, group.id, count, keys, now=now, actor_id=actor_id, unit_id=unit.id, label=label)
+        for unit in units
+    ]
 
 
 def void_batch(session: Session, batch_id: int, *, now: datetime, actor_id: int | None) -> int:

@@ -11,6 +11,7 @@ from surveys.errors import Conflict, DomainError
 from surveys.i18n import N_
 from surveys.models import Aggregation, Campaign, CodeBatch, Questionnaire, RaterGroup, Round, RoundKind, RoundStatus
 from surveys.scoring.config import round_settings
+from surveys.selectors import TargetSelector, require_targets
 from surveys.services import audit
 from surveys.services.lookup import get
 from surveys.services.sealing import seal_round
@@ -115,7 +116,12 @@ def save_group(
     actor_id: int | None,
     group_id: int | None = None,
 ) -> RaterGroup:
-    """Add or edit a rater group: name, weight, min_ballots, is_required, is_public."""
+    """Add or edit a rater group: name, weight, min_ballots, is_required, is_public, selector.
+
+    The selector (a TargetSelector, default every target) names the targets the group's
+    codes may cover; it must match at least one of the campaign's targets, and it cannot
+    change once codes have been issued to the group (their batches cover what it matched).
+    """
     round_ = get(session, Round, round_id)
     ensure_draft(round_)
     group = get(session, RaterGroup, group_id) if group_id else None
@@ -131,10 +137,15 @@ def save_group(
         "is_required": bool(fields.get("is_required")),
         "is_public": bool(fields.get("is_public")),
     }
+    selector = fields.get("selector") or TargetSelector()
+    require_targets(session, round_.campaign_id, selector)
+    if group is not None and group.selector != selector and _has_batches(session, group):
+        raise Conflict(N_("已为评议主体“%(name)s”发放过评议码，不能再修改其评议范围"), name=group.name)
     if any(g.name == values["name"] and g is not group for g in round_.groups):
         raise Conflict(N_("评议主体 %(name)s 已存在"), name=values["name"])
     if group is None:
         group = RaterGroup(**values)
+        group.selector = selector
         round_.groups.append(group)
         audit.record(
             session,
@@ -143,10 +154,14 @@ def save_group(
             actor_id=actor_id,
             obj=group,
             summary=f"{round_.name}: {group.name}",
-            after={"weight": group.weight, "min_ballots": min_ballots},
+            after={
+                "weight": group.weight,
+                "min_ballots": min_ballots,
+                **{name: getattr(value, "value", value) for name, value in _selector_values(selector).items()},
+            },
         )
     else:
-        diff = audit.apply_changes(group, values)
+        diff = audit.apply_changes(group, {**values, **_selector_values(selector)})
         audit.record(
             session,
             "group.update",
@@ -160,11 +175,24 @@ def save_group(
     return group
 
 
+def _has_batches(session: Session, group: RaterGroup) -> bool:
+    return session.scalar(select(CodeBatch.id).where(CodeBatch.group_id == group.id).limit(1)) is not None
+
+
+def _selector_values(selector: TargetSelector) -> dict:
+    """The selector as the group's column values (for `audit.apply_changes`)."""
+    return {
+        "selector_kind": selector.kind,
+        "selector_category_id": selector.category_id,
+        "selector_unit_id": selector.unit_id,
+    }
+
+
 def delete_group(session: Session, group_id: int, *, now: datetime, actor_id: int | None) -> None:
     group = get(session, RaterGroup, group_id)
     round_ = group.round
     ensure_draft(round_)
-    if session.scalar(select(CodeBatch.id).where(CodeBatch.group_id == group.id).limit(1)) is not None:
+    if _has_batches(session, group):
         raise Conflict(N_("已为评议主体“%(name)s”发放过评议码，不能删除"), name=group.name)
     audit.record(
         session,

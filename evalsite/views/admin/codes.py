@@ -10,7 +10,7 @@ import io
 import math
 from itertools import islice
 
-from flask import Response, current_app, flash, redirect, render_template, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -18,14 +18,26 @@ from wtforms import SelectChoice
 
 from evalsite.auth import ORGANISERS, role_required
 from evalsite.database import get_session
-from evalsite.forms.codes import IssueForm, TerminalForm
+from evalsite.forms.codes import PER_UNIT, IssueForm, TerminalForm
+from evalsite.i18n import error_text
 from evalsite.keys import code_keys
+from evalsite.selectors import selector_label
 from evalsite.views.admin import actor, bp, query_int
-from surveys.errors import Conflict, NotFound
+from surveys.errors import Conflict, DomainError, NotFound
 from surveys.i18n import N_
-from surveys.models import CodeBatch, Round, RoundStatus, Target, Terminal, Unit
-from surveys.printing import batch_slips, render_slips, slips_title, write_codes_csv
-from surveys.services import issuing
+from surveys.models import BatchScope, CodeBatch, Round, RoundStatus, Target, Terminal
+from surveys.printing import (
+    batch_slips,
+    render_sections,
+    render_slips,
+    slips_title,
+    unit_batches_title,
+    unit_parts,
+    unit_sections,
+    write_codes_csv,
+    write_unit_codes_csv,
+)
+from surveys.services import issuing, organisation
 from surveys.services.lookup import get
 
 #: Slips per downloaded PDF: 250 A4 pages, about 1 MB and 7 s on two cores. Bigger batches are
@@ -44,7 +56,7 @@ def round_codes(round_id: int):
 @bp.post("/rounds/<int:round_id>/codes")
 @role_required(*ORGANISERS)
 def issue_codes(round_id: int):
-    """Issue a batch of codes, then go to its page to download the slips."""
+    """Issue a batch of codes (or one per unit), then go to its page to download the slips."""
     db = get_session()
     round_ = get(db, Round, round_id)
     form = _issue_form(round_)
@@ -54,20 +66,89 @@ def issue_codes(round_id: int):
         is_valid = target is not None
     if not is_valid:
         return _codes_page(round_, issue_form=form), 400
-    batch, _issued = issuing.issue_batch(
-        db,
-        round_.id,
-        form.group_id.data,
-        form.count.data,
-        code_keys(),
-        target_id=target.id if target else None,
-        unit_id=form.unit_id.data if form.scope.data == "unit" else None,
-        label=form.label.data or "",
-        **actor(),
-    )
+    options = {"label": form.label.data or "", **actor()}
+    try:
+        if form.scope.data == PER_UNIT:
+            issued = issuing.issue_batches_per_unit(
+                db, round_.id, form.group_id.data, form.count.data, code_keys(), **options
+            )
+        else:
+            issued = [
+                issuing.issue_batch(
+                    db,
+                    round_.id,
+                    form.group_id.data,
+                    form.count.data,
+                    code_keys(),
+                    target_id=target.id if target else None,
+                    unit_id=form.unit_id.data if form.scope.data == "unit" else None,
+                    **options,
+                )
+            ]
+    except DomainError as refused:
+        db.rollback()
+        form.form_errors.append(error_text(refused))
+        return _codes_page(round_, issue_form=form), refused.status
     db.commit()
-    flash(_("已发放 %(n)d 个评议码", n=batch.size))
-    return redirect(url_for("admin.code_batch", batch_id=batch.id))
+    batches = [batch for batch, _codes in issued]
+    flash(_("已发放 %(n)d 个评议码", n=sum(batch.size for batch in batches)))
+    if form.scope.data == PER_UNIT:
+        return redirect(url_for("admin.unit_batches", round_id=round_.id, ids=_ids_text(batches)))
+    return redirect(url_for("admin.code_batch", batch_id=batches[0].id))
+
+
+@bp.get("/rounds/<int:round_id>/batches/per-unit")
+@role_required(*ORGANISERS)
+def unit_batches(round_id: int):
+    """The batches of one "每个单位一批": one per unit, with one PDF and one CSV for all."""
+    batches = _unit_batches(round_id)
+    parts = unit_parts([batch.size for batch in batches], PART_SIZE)
+    return render_template(
+        "admin/unit_batches.html",
+        round=batches[0].round,
+        batches=batches,
+        ids=_ids_text(batches),
+        parts=[(number, [batches[i] for i in part]) for number, part in enumerate(parts, start=1)],
+        total=sum(batch.size for batch in batches),
+    )
+
+
+@bp.get("/rounds/<int:round_id>/batches/per-unit/slips.pdf")
+@role_required(*ORGANISERS)
+def unit_batches_pdf(round_id: int):
+    """The slips of per-unit batches as one PDF, a separator page before each unit (``?part=N``
+    when they are more than one file holds)."""
+    batches = _unit_batches(round_id)
+    parts = unit_parts([batch.size for batch in batches], PART_SIZE)
+    part = query_int("part", 1)
+    if not 1 <= part <= len(parts):
+        raise NotFound(N_("没有这一部分"))
+    chosen = [batches[i] for i in parts[part - 1]]
+    out = io.BytesIO()
+    keys, base_url = code_keys(), current_app.config["PUBLIC_BASE_URL"]
+    sections = unit_sections(chosen, lambda batch: issuing.batch_codes(batch, keys), base_url, _)
+    render_sections(sections, out, title=unit_batches_title(chosen, _))
+    current_app.logger.info(
+        "batches %s part %d/%d printed by user %s", _ids_text(chosen), part, len(parts), current_user.id
+    )
+    name = f"round-{round_id}-units.pdf" if len(parts) == 1 else f"round-{round_id}-units-part{part}of{len(parts)}.pdf"
+    headers = {"Content-Disposition": f"attachment; filename={name}", **NO_STORE}
+    return Response(out.getvalue(), mimetype="application/pdf", headers=headers)
+
+
+@bp.get("/rounds/<int:round_id>/batches/per-unit/codes.csv")
+@role_required(*ORGANISERS)
+def unit_batches_csv(round_id: int):
+    """The codes of per-unit batches as one CSV, with each code's unit and batch."""
+    batches = _unit_batches(round_id)
+    out = io.StringIO()
+    keys = code_keys()
+    write_unit_codes_csv(
+        batches, lambda batch: issuing.batch_codes(batch, keys), current_app.config["PUBLIC_BASE_URL"], out
+    )
+    current_app.logger.info("batches %s exported as CSV by user %s", _ids_text(batches), current_user.id)
+    headers = {"Content-Disposition": f"attachment; filename=round-{round_id}-units-codes.csv", **NO_STORE}
+    return Response(out.getvalue(), mimetype="text/csv", headers=headers)
 
 
 @bp.get("/batches/<int:batch_id>")
@@ -141,9 +222,14 @@ def create_terminal(round_id: int):
     target = _target_of(round_, form.target_code) if form.validate_on_submit() else None
     if target is None:
         return _codes_page(round_, terminal_form=form), 400
-    terminal, token = issuing.create_terminal(
-        db, round_.id, form.group_id.data, target.id, form.name.data, ttl_minutes=form.ttl_minutes.data, **actor()
-    )
+    try:
+        terminal, token = issuing.create_terminal(
+            db, round_.id, form.group_id.data, target.id, form.name.data, ttl_minutes=form.ttl_minutes.data, **actor()
+        )
+    except DomainError as refused:
+        db.rollback()
+        form.form_errors.append(error_text(refused))
+        return _codes_page(round_, terminal_form=form), refused.status
     db.commit()
     html = _codes_page(round_, new_terminal=terminal, token=token)
     return html, 200, NO_STORE
@@ -183,6 +269,29 @@ def _printable(batch_id: int) -> CodeBatch:
     return batch
 
 
+#: Batches one per-unit page may name: more units than any installation has.
+MAX_UNIT_BATCHES = 1000
+
+
+def _ids_text(batches: list[CodeBatch]) -> str:
+    return ",".join(str(batch.id) for batch in batches)
+
+
+def _unit_batches(round_id: int) -> list[CodeBatch]:
+    """The printable unit batches of the round named by ``?ids=1,2,3``, in that order."""
+    text = request.args.get("ids", "")
+    try:
+        ids = [int(part) for part in text.split(",")] if text else []
+    except ValueError:
+        ids = []
+    if not 1 <= len(ids) <= MAX_UNIT_BATCHES or len(set(ids)) != len(ids):
+        raise NotFound(N_("评议码批次不存在"))
+    batches = [_printable(batch_id) for batch_id in ids]
+    if any(batch.round_id != round_id or batch.scope is not BatchScope.UNIT for batch in batches):
+        raise NotFound(N_("评议码批次不存在"))
+    return batches
+
+
 def _terminal_of(batch: CodeBatch) -> Terminal | None:
     return get_session().scalar(select(Terminal).where(Terminal.batch_id == batch.id))
 
@@ -196,19 +305,25 @@ def _target_of(round_: Round, field) -> Target | None:
     return target
 
 
+def _group_choices(round_: Round) -> list[SelectChoice]:
+    """The round's groups, each with the targets it may rate when that is not every target."""
+    return [
+        SelectChoice(g.id, g.name if g.selector.is_everything else f"{g.name}（{selector_label(g)}）")
+        for g in round_.groups
+    ]
+
+
 def _issue_form(round_: Round, **kwargs) -> IssueForm:
     form = IssueForm(**kwargs)
-    form.group_id.choices = [SelectChoice(g.id, g.name) for g in round_.groups]
-    units = get_session().scalars(
-        select(Unit).join(Target).where(Target.campaign_id == round_.campaign_id).distinct().order_by(Unit.name)
-    )
+    form.group_id.choices = _group_choices(round_)
+    units = organisation.campaign_units(get_session(), round_.campaign_id)
     form.unit_id.choices = [SelectChoice(0, "—")] + [SelectChoice(u.id, u.name) for u in units]
     return form
 
 
 def _terminal_form(round_: Round, **kwargs) -> TerminalForm:
     form = TerminalForm(**kwargs)
-    form.group_id.choices = [SelectChoice(g.id, g.name) for g in round_.groups]
+    form.group_id.choices = _group_choices(round_)
     return form
 
 

@@ -11,8 +11,10 @@ from evalsite.auth import ORGANISERS, role_required
 from evalsite.database import get_session
 from evalsite.forms.admin import GroupForm, RoundForm
 from evalsite.forms.base import choices, edit_form
+from evalsite.selectors import fill_selector_choices, selector_from, show_refusal
 from evalsite.views.admin import actor, bp, render_form
 from surveys.db import truncate_wal
+from surveys.errors import DomainError
 from surveys.models import Campaign, RaterGroup, Round
 from surveys.services import rounds
 from surveys.services.lookup import get
@@ -53,7 +55,7 @@ def round_detail(round_id: int):
     return render_template(
         "admin/round.html",
         round=round_,
-        group_form=GroupForm(formdata=None),
+        group_form=_group_form(round_, formdata=None),
         problems=rounds.configuration_problems(round_) if round_.is_draft else [],
         status_label=rounds.status_label,
         total_weight=sum(g.weight for g in round_.groups),
@@ -132,15 +134,29 @@ def _save_round(campaign: Campaign, round_: Round | None):
     return render_form(form, _("编辑轮次") if round_ else _("新建轮次"))
 
 
+def _group_form(round_: Round, group: RaterGroup | None = None, **kwargs) -> GroupForm:
+    """The rater group form, its selector offering the campaign's categories and units."""
+    form = GroupForm(**kwargs) if kwargs else edit_form(GroupForm, group)
+    fill_selector_choices(form.selector, get_session(), round_.campaign_id)
+    return form
+
+
 def _save_group(round_: Round, group: RaterGroup | None):
     db = get_session()
-    form = edit_form(GroupForm, group)
+    form = _group_form(round_, group)
+    title = _("评议主体：%(round)s", round=round_.name)
     if form.validate_on_submit():
         fields = {
             name: getattr(form, name).data for name in ("name", "weight", "min_ballots", "is_required", "is_public")
         }
-        rounds.save_group(db, round_.id, fields, group_id=group.id if group else None, **actor())
+        fields["selector"] = selector_from(form.selector)
+        try:
+            rounds.save_group(db, round_.id, fields, group_id=group.id if group else None, **actor())
+        except DomainError as refused:
+            db.rollback()
+            show_refusal(form, refused)
+            return render_form(form, title)[0], refused.status
         db.commit()
         flash(_("已保存"))
         return redirect(url_for("admin.round_detail", round_id=round_.id))
-    return render_form(form, _("评议主体：%(round)s", round=round_.name))
+    return render_form(form, title)

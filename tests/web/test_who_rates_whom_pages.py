@@ -1,0 +1,165 @@
+"""Who rates whom on the organiser's pages: a group's selector, and one batch per unit."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from sqlalchemy import select
+
+from surveys.models import CodeBatch, RaterGroup, TargetKind
+from surveys.printing import unit_parts
+from surveys.selectors import TargetSelector
+from surveys.services import organisation
+from tests.conftest import NOW
+from tests.unit.test_printing import run, tool
+from tests.web.support import database_rows, fresh, location, page_text
+
+KW = {"now": NOW, "actor_id": None}
+DEPARTMENTS = ["税务局", "财政局", "民政局"]  # pinyin order: 财政局, 民政局, 税务局
+
+
+@pytest.fixture
+def campaign(session, make_campaign):
+    """The conftest campaign (3 persons of one unit) with two 科长 and a window per department."""
+    campaign = make_campaign()
+    for number, name in enumerate(DEPARTMENTS, start=1):
+        unit = organisation.save_unit(session, name, None, **KW)
+        for index, kind in enumerate(["person", "person", "window"]):
+            organisation.save_target(
+                session,
+                campaign.id,
+                {
+                    "code": f"D{number}{index}",
+                    "name": f"{name}{index}",
+                    "kind": kind,
+                    "category": "行政执法",
+                    "unit_id": unit.id,
+                },
+                **KW,
+            )
+    session.commit()
+    return campaign
+
+
+def group_form(name: str, *, kind: str = "", category_id="", unit_id="") -> dict:
+    return {
+        "name": name,
+        "weight": "0.3",
+        "min_ballots": "5",
+        "selector-kind": kind,
+        "selector-category_id": str(category_id),
+        "selector-unit_id": str(unit_id),
+    }
+
+
+def unit_id(session, name: str) -> int:
+    return next(u.id for u in organisation.list_units(session) if u.name == name)
+
+
+def test_an_organiser_gives_a_group_a_selector_and_sees_it_in_the_group_list(client, session, login, campaign):
+    login()
+    round_ = campaign.rounds[0]
+    page = client.get(f"/admin/rounds/{round_.id}")
+    assert "全部类型" in page_text(page) and "全部单位" in page_text(page)
+    tax = unit_id(session, "税务局")
+    response = client.post(
+        f"/admin/rounds/{round_.id}/groups", data=group_form("部门干部职工", kind="person", unit_id=tax)
+    )
+    assert response.status_code == 302, page_text(response)[:400]
+    group = fresh(session).scalar(select(RaterGroup).where(RaterGroup.name == "部门干部职工"))
+    assert group.selector == TargetSelector(TargetKind.PERSON, None, tax)
+    listed = page_text(client.get(f"/admin/rounds/{round_.id}"))
+    assert "部门干部职工 0.3" in listed and "个人 · 税务局" in listed and "全部对象" in listed
+
+    edit = client.get(f"/admin/groups/{group.id}/edit").get_data(as_text=True)
+    assert f'<option selected value="{tax}">税务局</option>' in edit
+
+
+def test_a_group_selector_matching_nothing_is_refused_on_the_same_form_with_what_was_typed(
+    client, session, login, campaign
+):
+    login()
+    round_ = campaign.rounds[0]
+    general = next(c.id for c in campaign.categories if c.name == "综合管理")
+    before = database_rows(session)
+    fields = group_form("税务局综合管理", category_id=general, unit_id=unit_id(session, "税务局"))
+    response = client.post(f"/admin/rounds/{round_.id}/groups", data=fields)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "不包含本活动的任何评议对象" in page_text(response)
+    assert 'value="税务局综合管理"' in html and f'<option selected value="{general}">综合管理</option>' in html
+    assert database_rows(session) == before
+
+
+def test_one_batch_per_unit_gives_one_pdf_with_a_separator_page_per_unit_and_one_csv(
+    client, session, login, campaign, tmp_path
+):
+    login()
+    round_ = campaign.rounds[0]
+    staff = round_.groups[1]
+    fields = group_form(staff.name, kind="person") | {"weight": str(staff.weight)}
+    assert client.post(f"/admin/groups/{staff.id}/edit", data=fields).status_code == 302
+    issue = {
+        "group_id": staff.id,
+        "count": "2",
+        "scope": "per_unit",
+        "unit_id": "0",
+        "target_code": "",
+        "label": "部门",
+    }
+    response = client.post(f"/admin/rounds/{round_.id}/codes", data=issue)
+    assert response.status_code == 302, page_text(response)[:400]
+    path, query = location(response)
+    batches = list(fresh(session).scalars(select(CodeBatch).order_by(CodeBatch.id)))
+    assert [b.unit.name for b in batches] == ["2026年度评议-单位", "财政局", "民政局", "税务局"]
+    assert query["ids"] == [",".join(str(b.id) for b in batches)]
+
+    summary = page_text(client.get(f"{path}?ids={query['ids'][0]}"))
+    assert "4 个单位，每个单位一批，共 8 个评议码" in summary
+
+    pdf = client.get(f"{path}/slips.pdf?ids={query['ids'][0]}")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and "no-store" in pdf.headers["Cache-Control"]
+    pages = pdf_pages(pdf.data, tmp_path)
+    assert len(pages) == 8  # a separator page and one page of two slips, per unit
+    for number, batch in enumerate(batches):
+        separator, slips = pages[2 * number], pages[2 * number + 1]
+        assert batch.unit.name in separator and f"评议码 2 个 · 第 {batch.id} 批" in separator
+        assert "评议主体：机关干部" in separator and "评议码" in slips and batch.unit.name in slips
+
+    rows = list(
+        csv.reader(io.StringIO(client.get(f"{path}/codes.csv?ids={query['ids'][0]}").get_data(as_text=True)[1:]))
+    )
+    assert rows[0] == ["unit", "batch", "code", "url"]
+    assert [(row[0], int(row[1])) for row in rows[1:]] == [(b.unit.name, b.id) for b in batches for _ in range(2)]
+
+    other = client.get(f"{path}?ids={batches[0].id},999999")
+    assert other.status_code == 404
+
+
+def test_a_batch_that_would_cover_nothing_is_refused_on_the_issue_form(client, session, login, campaign):
+    login()
+    round_ = campaign.rounds[0]
+    staff = round_.groups[1]
+    fields = group_form(staff.name, kind="window") | {"weight": str(staff.weight)}
+    assert client.post(f"/admin/groups/{staff.id}/edit", data=fields).status_code == 302
+    before = database_rows(session)
+    issue = {"group_id": staff.id, "count": "5", "scope": "unit", "unit_id": unit_id(session, "2026年度评议-单位")}
+    response = client.post(f"/admin/rounds/{round_.id}/codes", data=issue | {"target_code": "", "label": "大厅"})
+    assert response.status_code == 400
+    assert "这一批不会覆盖任何评议对象，未发放" in page_text(response)
+    assert 'value="大厅"' in response.get_data(as_text=True)
+    assert database_rows(session) == before
+
+
+def pdf_pages(data: bytes, tmp_path) -> list[str]:
+    """The text of each page of a PDF, as poppler's pdftotext reads it."""
+    path = tmp_path / "slips.pdf"
+    path.write_bytes(data)
+    return [" ".join(page.split()) for page in run(tool("pdftotext"), "-layout", str(path), "-").split("\f")[:-1]]
+
+
+def test_per_unit_prints_split_into_files_by_whole_units():
+    assert unit_parts([50, 50, 50], 2000) == [[0, 1, 2]]
+    assert unit_parts([1500, 400, 300, 2500, 10], 2000) == [[0, 1], [2], [3], [4]]
