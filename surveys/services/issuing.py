@@ -27,9 +27,8 @@ from surveys.models import (
     Terminal,
     Unit,
 )
-from surveys.pinyin import sort_key
 from surveys.selectors import TargetSelector
-from surveys.services import audit, ballot_box
+from surveys.services import audit, ballot_box, organisation
 from surveys.services.ballot_forms import batch_coverage
 from surveys.services.lookup import get
 
@@ -199,13 +198,6 @@ def covered_target_ids(
     return ballot_box.campaign_targets(session, campaign_id, coverage)
 
 
-def units_of_group(session: Session, group: RaterGroup) -> list[Unit]:
-    """The units with targets the group's selector matches, by pinyin: one batch each."""
-    campaign_id = group.round.campaign_id
-    unit_ids = select(Target.unit_id).where(Target.campaign_id == campaign_id, group.selector.clause())
-    return sorted(session.scalars(select(Unit).where(Unit.id.in_(unit_ids))), key=lambda unit: sort_key(unit.name))
-
-
 def issue_batches_per_unit(
     session: Session,
     round_id: int,
@@ -226,7 +218,7 @@ def issue_batches_per_unit(
     group = get(session, RaterGroup, group_id)
     if group.round_id != round_id:
         raise DomainError(N_("评议主体不属于该轮次"))
-    units = units_of_group(session, group)
+    units = organisation.campaign_units(session, group.round.campaign_id, group.selector)
     if not units:
         raise CoversNothing(
             N_("评议主体“%(group)s”的评议范围内没有评议对象：这一批不会覆盖任何评议对象，未发放"), group=group.name

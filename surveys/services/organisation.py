@@ -11,6 +11,7 @@ from surveys.errors import Conflict, DomainError
 from surveys.i18n import N_
 from surveys.models import Campaign, Category, CodeBatch, Rating, Target, TargetKind, Unit
 from surveys.pinyin import sort_key
+from surveys.selectors import TargetSelector
 from surveys.services import audit
 from surveys.services.lookup import get
 from surveys.services.validate import required_text
@@ -21,11 +22,13 @@ def list_units(session: Session) -> list[Unit]:
     return sorted(session.scalars(select(Unit)), key=lambda unit: sort_key(unit.name))
 
 
-def campaign_units(session: Session, campaign_id: int) -> list[Unit]:
-    """The units that have targets in the campaign, by pinyin: what a campaign's drop-downs list."""
-    units = session.scalars(
-        select(Unit).where(Unit.id.in_(select(Target.unit_id).where(Target.campaign_id == campaign_id)))
-    )
+def campaign_units(session: Session, campaign_id: int, selector: TargetSelector | None = None) -> list[Unit]:
+    """The units that have targets in the campaign (of those ``selector`` matches), by pinyin:
+    what a campaign's drop-downs list, and the units of a per-unit issue."""
+    in_campaign = select(Target.unit_id).where(Target.campaign_id == campaign_id)
+    if selector is not None:
+        in_campaign = in_campaign.where(selector.clause())
+    units = session.scalars(select(Unit).where(Unit.id.in_(in_campaign)))
     return sorted(units, key=lambda unit: sort_key(unit.name))
 
 

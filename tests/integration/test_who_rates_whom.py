@@ -19,11 +19,8 @@ KW = {"now": NOW, "actor_id": None}
 DEPARTMENTS = ["税务局", "财政局", "民政局"]
 
 
-@pytest.fixture
-def baoji(session, make_campaign):
-    """The conftest campaign plus, per department, two 科长 and one window; the second rater
-    group (机关干部) may rate persons only."""
-    campaign = make_campaign()
+def add_departments(session, campaign) -> None:
+    """Per department of `DEPARTMENTS`: two 科长 (persons) and one window, all 行政执法."""
     for number, name in enumerate(DEPARTMENTS, start=1):
         unit = organisation.save_unit(session, name, None, **KW)
         for index, (kind, title) in enumerate([("person", "政策法规科科长"), ("person", "办公室主任"), ("window", "")]):
@@ -40,11 +37,18 @@ def baoji(session, make_campaign):
                 },
                 **KW,
             )
+
+
+@pytest.fixture
+def baoji(session, make_campaign):
+    """The conftest campaign plus `add_departments`; the second rater group (机关干部) may
+    rate persons only."""
+    campaign = make_campaign()
+    add_departments(session, campaign)
     round_ = campaign.rounds[0]
     staff = round_.groups[1]
-    rounds.save_group(
-        session, round_.id, _group_fields(staff, TargetSelector(kind=TargetKind.PERSON)), group_id=staff.id, **KW
-    )
+    fields = _group_fields(staff, TargetSelector(kind=TargetKind.PERSON))
+    rounds.save_group(session, round_.id, fields, group_id=staff.id, **KW)
     session.commit()
     return campaign, round_, staff
 

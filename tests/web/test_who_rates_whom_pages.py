@@ -13,32 +13,18 @@ from surveys.printing import unit_parts
 from surveys.selectors import TargetSelector
 from surveys.services import organisation
 from tests.conftest import NOW
+from tests.integration.test_who_rates_whom import add_departments
 from tests.unit.test_printing import run, tool
 from tests.web.support import database_rows, fresh, location, page_text
 
 KW = {"now": NOW, "actor_id": None}
-DEPARTMENTS = ["税务局", "财政局", "民政局"]  # pinyin order: 财政局, 民政局, 税务局
 
 
 @pytest.fixture
 def campaign(session, make_campaign):
     """The conftest campaign (3 persons of one unit) with two 科长 and a window per department."""
     campaign = make_campaign()
-    for number, name in enumerate(DEPARTMENTS, start=1):
-        unit = organisation.save_unit(session, name, None, **KW)
-        for index, kind in enumerate(["person", "person", "window"]):
-            organisation.save_target(
-                session,
-                campaign.id,
-                {
-                    "code": f"D{number}{index}",
-                    "name": f"{name}{index}",
-                    "kind": kind,
-                    "category": "行政执法",
-                    "unit_id": unit.id,
-                },
-                **KW,
-            )
+    add_departments(session, campaign)
     session.commit()
     return campaign
 
