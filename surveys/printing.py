@@ -8,7 +8,6 @@ so the sheet prints the same on any printer and viewer.
 
 from __future__ import annotations
 
-import csv
 import functools
 import math
 import re
@@ -27,6 +26,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from surveys import codes
+from surveys.cells import csv_writer
 from surveys.i18n import N_
 from surveys.models import BatchScope, CodeBatch
 
@@ -268,7 +268,7 @@ def write_unit_codes_csv(
 def write_codes_csv(batch_codes: Iterable[str], base_url: str, out: TextIO) -> int:
     """Write ``code,url`` rows (grouped code, QR address) after a BOM; returns the row count."""
     out.write("\ufeff")  # Excel on Windows then reads UTF-8 correctly
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out, lineterminator="\r\n")
     writer.writerow(["code", "url"])
     n = 0
     for code in batch_codes:

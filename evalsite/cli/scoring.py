@@ -7,7 +7,6 @@ run never leaves a partial file that looks like a result.
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from evalsite.database import utcnow
 from evalsite.i18n import error_text
 from evalsite.output_file import OutputFile
 from evalsite.scoring_text import reason_text
-from surveys.cells import spreadsheet_safe
+from surveys.cells import csv_writer
 from surveys.db import claim_write_lock
 from surveys.errors import DomainError, NotFound
 from surveys.scoring.results import to_json
@@ -91,11 +90,11 @@ def export_ballots(round_id: int, csv_path: Path) -> None:
         except DomainError as error:
             raise click.ClickException(error_text(error)) from None
         out.file.write("\ufeff")  # Excel on Chinese Windows reads UTF-8 only with the mark
-        writer = csv.writer(out.file)
+        writer = csv_writer(out.file)
         writer.writerow(HEADER)
         ratings, ballots, last = 0, 0, None
         for row in rows:
-            writer.writerow([spreadsheet_safe(value) for value in row])
+            writer.writerow(row)
             ratings += 1
             if row[0] != last:
                 ballots, last = ballots + 1, row[0]

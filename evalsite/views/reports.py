@@ -10,7 +10,6 @@ fallback for old clients.
 
 from __future__ import annotations
 
-import csv
 import heapq
 import io
 from urllib.parse import quote
@@ -24,6 +23,7 @@ from evalsite.database import get_session
 from evalsite.views.admin import query_int
 from evalsite.views.admin.scoring import requested_run
 from evalsite.views.results import is_shown_to, run_for
+from surveys.cells import csv_writer
 from surveys.errors import NotFound
 from surveys.i18n import N_
 from surveys.models import Campaign, Round, RoundStatus, ScoringRun
@@ -102,7 +102,7 @@ def _csv_text(round_ids: list[int], sessions):
 
 def _csv_chunks(rows):
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
     buffer.write("\ufeff")
     writer.writerow(HEADER)
     for count, row in enumerate(rows, start=1):

@@ -15,7 +15,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from surveys.cells import spreadsheet_safe
+from surveys.cells import append_row
 from surveys.reports import rows
 from surveys.reports.facts import RunFacts
 
@@ -56,13 +56,13 @@ def _turnout_row(r: dict) -> tuple:
 
 
 def _fill(sheet: Worksheet, header: tuple, body: Iterable[tuple], percent_columns: tuple[int, ...] = ()) -> None:
-    sheet.append(list(header))
+    append_row(sheet, header)
     for cell in sheet[1]:
         cell.font, cell.fill = _HEAD_FONT, _HEAD_FILL
         cell.alignment = Alignment(vertical="center")
     widths = [_width(h) for h in header]
     for row in body:
-        sheet.append([spreadsheet_safe(value) for value in row])
+        append_row(sheet, row)
         widths = [max(w, _width(v)) for w, v in zip(widths, row, strict=False)] + widths[len(row) :]
     for column in percent_columns:
         for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):

@@ -9,7 +9,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from sqlalchemy.orm import Session
 
-from surveys.cells import spreadsheet_safe
+from surveys.cells import append_row
 from surveys.i18n import N_
 from surveys.models import Campaign, Problem, ProblemSource, ProblemState, ProblemStep, StepKind, Verdict
 from surveys.moments import local
@@ -94,10 +94,10 @@ def ledger_workbook(
     book = Workbook()
     sheet = book.active
     sheet.title = SHEET_TITLE
-    sheet.append([spreadsheet_safe(f"{campaign.name} 整改台账（截至 {today.isoformat()}）")])
-    sheet.append(HEADER)
+    append_row(sheet, [f"{campaign.name} 整改台账（截至 {today.isoformat()}）"])
+    append_row(sheet, HEADER)
     for row in ledger_rows(list_problems(session, today=today, campaign_id=campaign.id, filters=filters), today, zone):
-        sheet.append([spreadsheet_safe(value) for value in row])
+        append_row(sheet, row)
     sheet["A1"].font = Font(bold=True, size=14)
     for cell in sheet[2]:
         cell.font = Font(bold=True)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
+import re
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from surveys.models import Ballot, ScoringRun
-from tests.builders import FOUR_BALLOTS, build_campaign, move, publish, scored
+from surveys.cells import FORMULA_STARTS
+from surveys.models import Ballot, Item, RaterGroup, ScoringRun, Target, Unit
+from tests.builders import FOUR_BALLOTS, build_campaign, move, publish, run_scoring, scored
 from tests.documents import pdf_text, sheet_rows
 from tests.web.support import location, page_text
 
@@ -148,3 +152,58 @@ def test_every_download_gives_its_database_connection_back(app, session, clients
     assert download(clients["leader"], ids["campaign"], kind).status_code == 200
 
     assert pool.checkedout() == 0
+
+
+#: What an organiser might type as a target code (at most 32 characters), a group name, an
+#: item code and a unit name.
+HOSTILE = {
+    "target": '=HYPERLINK("//evil.example",A1)',
+    "group": "@SUM(1+1)",
+    "item": "+Q1",
+    "unit": "-2+3",
+}
+
+
+def every_cell_is_inert(cells) -> list:
+    """The text cells a spreadsheet would run as a formula (none, when all is well)."""
+    return [cell for cell in cells if isinstance(cell, str) and cell.startswith(FORMULA_STARTS)]
+
+
+def test_every_csv_and_xlsx_escapes_cells_a_spreadsheet_would_run_web_and_cli_alike(session, clients, runner, tmp_path):
+    ids = build_campaign(session)
+    session.execute(update(Target).where(Target.code == "A1").values(code=HOSTILE["target"]))
+    session.execute(update(Unit).where(Unit.name == "发改委").values(name=HOSTILE["unit"]))
+    session.commit()
+    run_scoring(clients["organiser"], ids["campaign"])
+    # Renamed after the run (a frozen round's groups and items stop its scoring): the ballot
+    # CSV reads them as they stand.
+    session.execute(update(RaterGroup).where(RaterGroup.name == "机关干部").values(name=HOSTILE["group"]))
+    session.execute(update(Item).where(Item.code == "Q1").values(code=HOSTILE["item"]))
+    session.commit()
+    path = tmp_path / "ballots.csv"
+    assert runner.invoke(args=["export-ballots", str(ids["round"]), "--csv", str(path)]).exit_code == 0
+
+    web = download(clients["organiser"], ids["campaign"], "csv").get_data()
+    assert web == path.read_bytes()  # one writer: the web file is the CLI file
+    csv_cells = [cell for row in csv.reader(io.StringIO(web.decode("utf-8-sig"))) for cell in row]
+    book = load_workbook(io.BytesIO(download(clients["organiser"], ids["campaign"], "xlsx").get_data()))
+    xlsx_cells = [cell for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row]
+    for cells, hostile in ((csv_cells, ("target", "group", "item")), (xlsx_cells, ("target", "unit"))):
+        assert every_cell_is_inert(cells) == []
+        for name in hostile:
+            assert "'" + HOSTILE[name] in cells, name
+    assert any(isinstance(cell, float) for cell in xlsx_cells)  # numbers stay numbers
+
+
+def test_no_csv_or_xlsx_is_written_past_the_one_escaping_writer():
+    """Every CSV and XLSX file goes through surveys.cells (csv_writer, append_row)."""
+    root = Path(__file__).resolve().parents[2]
+    sources = [p for folder in ("surveys", "evalsite") for p in (root / folder).rglob("*.py")]
+    bypassing = [
+        f"{p.relative_to(root)}:{n}"
+        for p in sources
+        if p != root / "surveys" / "cells.py"
+        for n, line in enumerate(p.read_text().splitlines(), start=1)
+        if re.search(r"\bcsv\.(writer|DictWriter)\(|\bsheet\.append\(|\.cell\([^)]*value=", line)
+    ]
+    assert bypassing == []

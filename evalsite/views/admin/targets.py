@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from flask import Response, flash, redirect, render_template, url_for
@@ -15,6 +14,7 @@ from evalsite.forms.admin import ImportForm, TargetForm
 from evalsite.forms.base import choices, edit_form
 from evalsite.i18n import error_text, translate
 from evalsite.views.admin import actor, bp, page_number, query_int, render_form
+from surveys.cells import csv_writer
 from surveys.errors import DomainError
 from surveys.imports.targets import TEMPLATE_HEADER, import_targets
 from surveys.models import Campaign, Category, Target, Unit
@@ -133,7 +133,7 @@ def upload_targets(campaign_id: int):
 def target_template():
     """A CSV template with the expected columns and one example row."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(TEMPLATE_HEADER)
     writer.writerow(["KZ001", "张三", "个人", "综合管理", "市行政审批服务局", "行政审批科科长"])
     data = "\ufeff" + out.getvalue()  # BOM: Excel on Windows then reads UTF-8 correctly
