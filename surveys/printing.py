@@ -255,7 +255,7 @@ def write_unit_codes_csv(
 ) -> int:
     """Write ``unit,batch,code,url`` rows after a BOM, unit by unit; returns the row count."""
     out.write("\ufeff")  # Excel on Windows then reads UTF-8 correctly
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out, lineterminator="\r\n")
     writer.writerow(["unit", "batch", "code", "url"])
     n = 0
     for batch in batches:
