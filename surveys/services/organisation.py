@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from surveys.errors import Conflict, DomainError
 from surveys.i18n import N_
-from surveys.models import Campaign, Category, CodeBatch, Rating, Target, TargetKind, Unit
+from surveys.models import Campaign, Category, CodeBatch, Problem, Rating, Target, TargetKind, Unit
 from surveys.pinyin import sort_key
 from surveys.selectors import TargetSelector
 from surveys.services import audit
@@ -29,6 +29,15 @@ def campaign_units(session: Session, campaign_id: int, selector: TargetSelector 
     if selector is not None:
         in_campaign = in_campaign.where(selector.clause())
     units = session.scalars(select(Unit).where(Unit.id.in_(in_campaign)))
+    return sorted(units, key=lambda unit: sort_key(unit.name))
+
+
+def ledger_units(session: Session, campaign_id: int) -> list[Unit]:
+    """The units with targets or problems in the campaign, by pinyin: the ledger's filter
+    (a problem filed by hand may name a unit that is not rated in the campaign)."""
+    with_problems = select(Problem.unit_id).where(Problem.campaign_id == campaign_id)
+    with_targets = select(Target.unit_id).where(Target.campaign_id == campaign_id)
+    units = session.scalars(select(Unit).where(Unit.id.in_(with_targets) | Unit.id.in_(with_problems)))
     return sorted(units, key=lambda unit: sort_key(unit.name))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Response, flash, redirect, render_template, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -17,7 +17,8 @@ from evalsite.views.admin import actor, bp, page_number, query_int, render_form
 from surveys.cells import csv_writer
 from surveys.errors import DomainError
 from surveys.imports.targets import TEMPLATE_HEADER, import_targets
-from surveys.models import Campaign, Category, Target, Unit
+from surveys.models import Campaign, Category, Target, TargetKind
+from surveys.selectors import KIND_LABELS, TargetSelector, select_targets
 from surveys.services import organisation
 from surveys.services.lookup import get
 
@@ -27,28 +28,27 @@ PAGE_SIZE = 50
 @bp.get("/campaigns/<int:campaign_id>/targets")
 @role_required(*ORGANISERS)
 def targets(campaign_id: int):
-    """List a campaign's targets, filterable by category and unit, 50 a page."""
+    """List a campaign's targets, filterable by kind, category and unit, 50 a page."""
     db = get_session()
     campaign = get(db, Campaign, campaign_id)
-    stmt = select(Target).where(Target.campaign_id == campaign.id)
+    kind = request.args.get("kind", "")
+    kind = TargetKind(kind) if kind in {k.value for k in TargetKind} else None
     category_id = query_int("category")
     unit_id = query_int("unit")
-    if category_id:
-        stmt = stmt.where(Target.category_id == category_id)
-    if unit_id:
-        stmt = stmt.where(Target.unit_id == unit_id)
+    selector = TargetSelector(kind, category_id, unit_id)
     page = page_number()
-    rows = list(db.scalars(stmt.order_by(Target.code).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)))
-    units = db.scalars(
-        select(Unit).join(Target).where(Target.campaign_id == campaign.id).distinct().order_by(Unit.name)
-    )
+    stmt = select_targets(campaign.id, selector).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
+    rows = list(db.scalars(stmt))
+    units = organisation.campaign_units(db, campaign.id)
     return render_template(
         "admin/targets.html",
         campaign=campaign,
         targets=rows[:PAGE_SIZE],
         has_next=len(rows) > PAGE_SIZE,
         page=page,
-        units=list(units),
+        units=units,
+        kinds=KIND_LABELS,
+        kind=kind,
         category_id=category_id,
         unit_id=unit_id,
         total=organisation.count_targets(db, campaign.id),

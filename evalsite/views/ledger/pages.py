@@ -46,7 +46,7 @@ def campaign(campaign_id: int):
         counts=ledger.count_problems(db, today=local_today(), campaign_id=campaign.id),
         problems=ledger.list_problems(db, today=local_today(), campaign_id=campaign.id, filters=filters),
         filters=filters,
-        units=organisation.list_units(db),
+        units=organisation.ledger_units(db, campaign.id),
     )
 
 
