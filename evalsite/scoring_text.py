@@ -7,6 +7,7 @@ from __future__ import annotations
 from evalsite.i18n import translate
 from surveys.i18n import N_
 from surveys.scoring import reasons
+from surveys.scoring.standings import honour_sections
 from surveys.services import publishing
 
 
@@ -47,4 +48,5 @@ def helpers() -> dict:
         "status_labels": STATUS_LABELS,
         "flag_labels": FLAG_LABELS,
         "state_label": publishing.state_label,
+        "honour_sections": honour_sections,
     }

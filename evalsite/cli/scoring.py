@@ -55,10 +55,10 @@ def score(campaign_id: int, json_path: Path, save: bool, allow_open: bool) -> No
         json.dump(to_json(result), out.file, ensure_ascii=False, indent=2)
         out.file.write("\n")
         db.rollback()  # end the read snapshot; the write below starts as a writer (SQLite)
-        run_id = None
+        run_number = None
         if save:
             claim_write_lock(db)
-            run_id = save_run(db, result, now=utcnow(), actor_id=None).id
+            run_number = save_run(db, result, now=utcnow(), actor_id=None).number
             db.commit()
         out.commit()
     counts = {s: sum(t.status.value == s for t in result.targets) for s in ("ranked", "vetoed", "insufficient")}
@@ -68,8 +68,8 @@ def score(campaign_id: int, json_path: Path, save: bool, allow_open: bool) -> No
         click.echo(_("注意：%(note)s", note=reason_text(note.to_dict())))
     if result.is_provisional:
         click.echo(_("注意：仍有轮次在进行中，本次结果为临时结果。"), err=True)
-    if run_id is not None:
-        click.echo(_("已保存为第 %(id)d 次计分。", id=run_id))
+    if run_number is not None:
+        click.echo(_("已保存为第 %(id)d 次计分。", id=run_number))
     click.echo(f"  JSON: {json_path}")
 
 

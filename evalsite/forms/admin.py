@@ -105,6 +105,8 @@ class ComponentForm(FlaskForm):
     kind = SelectField(_l("来源"), choices=choices([("round", _l("评议轮次")), ("imported", _l("导入的分数表"))]))
     round_id = SelectField(_l("轮次"), coerce=int, validators=[Optional()])
     weight = FloatField(_l("权重"), validators=[InputRequired()])
+    #: What counts for whom: the targets this component scores (DESIGN §6a).
+    selector = selector_field(_l("适用范围（只为这些评议对象计分）"))
 
 
 class UserForm(FlaskForm):

@@ -17,6 +17,7 @@ from evalsite.i18n import error_text
 from surveys.errors import NotFound
 from surveys.models import Campaign
 from surveys.reports import rows
+from surveys.scoring.standings import honour_sections
 from surveys.services import publishing
 from surveys.services.ledger import honour_lists
 
@@ -41,6 +42,7 @@ def page(token: str):
         categories=rows.by_category(snapshot),
         top=rows.marked(snapshot, "top"),
         bottom=rows.marked(snapshot, "bottom"),
+        sections=honour_sections(snapshot),
         total_text=rows.total_text,
         honours=honour_lists(db, run.campaign_id),
     )

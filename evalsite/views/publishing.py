@@ -86,7 +86,7 @@ def _chosen(runs: list[ScoringRun]) -> ScoringRun | None:
 def freeze(campaign_id: int):
     """Freeze a run for sign-off; its figures can never change after this."""
     run = _move(campaign_id, RunForm(), publishing.freeze_run)
-    flash(_("第 %(id)d 次计分已冻结，等待领导签发", id=run.id))
+    flash(_("第 %(id)d 次计分已冻结，等待领导签发", id=run.number))
     return _back(run)
 
 
@@ -95,7 +95,7 @@ def freeze(campaign_id: int):
 def sign(campaign_id: int):
     """A leader signs off a frozen run (签发)."""
     run = _move(campaign_id, RunForm(), publishing.sign_run)
-    flash(_("已签发第 %(id)d 次计分", id=run.id))
+    flash(_("已签发第 %(id)d 次计分", id=run.number))
     return _back(run)
 
 
@@ -104,7 +104,7 @@ def sign(campaign_id: int):
 def publish(campaign_id: int):
     """Publish a signed run on the campaign's public results page."""
     run = _move(campaign_id, RunForm(), publishing.publish_run)
-    flash(_("第 %(id)d 次计分已公布", id=run.id))
+    flash(_("第 %(id)d 次计分已公布", id=run.number))
     return _back(run)
 
 
@@ -114,7 +114,7 @@ def withdraw(campaign_id: int):
     """Take the published run off the public page, with a reason kept on record."""
     form = WithdrawForm()
     run = _move(campaign_id, form, lambda db, run_id, **kw: publishing.withdraw_run(db, run_id, form.reason.data, **kw))
-    flash(_("第 %(id)d 次计分已撤回，公开页面不再显示", id=run.id))
+    flash(_("第 %(id)d 次计分已撤回，公开页面不再显示", id=run.number))
     return _back(run)
 
 

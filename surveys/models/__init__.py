@@ -18,10 +18,20 @@ from surveys.models.problems import (
 )
 from surveys.models.questionnaire import Item, Level, Questionnaire
 from surveys.models.round import Aggregation, RaterGroup, Round, RoundKind, RoundStatus
-from surveys.models.scoring import ImportedScore, PublicPage, RankScope, RunState, ScoringRules, ScoringRun, Veto
+from surveys.models.scoring import (
+    HonourList,
+    ImportedScore,
+    PublicPage,
+    RankScope,
+    RunState,
+    ScoringRules,
+    ScoringRun,
+    Veto,
+)
 from surveys.models.user import AuthSource, Role, User
 
 __all__ = [
+    "HonourList",
     "Attachment",
     "Honour",
     "Problem",

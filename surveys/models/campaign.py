@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveys.db import Base
 from surveys.enums import ComponentKind
+from surveys.models.selector import SelectorColumns
 from surveys.models.types import enum_column
 
 
@@ -49,8 +50,8 @@ class Category(Base):
     campaign: Mapped[Campaign] = relationship(back_populates="categories")
 
 
-class Component(Base):
-    """A weighted part of the campaign total (评分组成)."""
+class Component(SelectorColumns, Base):
+    """A weighted part of the campaign total (评分组成); it scores the targets its selector matches."""
 
     __tablename__ = "components"
     __table_args__ = (

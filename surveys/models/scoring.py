@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from surveys.db import Base
 from surveys.enums import RankScope
+from surveys.models.selector import SelectorColumns
 from surveys.models.types import enum_column
 from surveys.scoring.config import DEFAULT_BURST_PER_DAY, DEFAULT_GRADE_BANDS, DEFAULT_SUPPRESS_BELOW, Rules
 
@@ -52,6 +53,44 @@ class ScoringRules(Base):
     suppress_below: Mapped[int] = mapped_column(default=DEFAULT_SUPPRESS_BELOW)
     #: Integrity: more codes of one batch used on one day than this is reported as a burst.
     burst_per_day: Mapped[int] = mapped_column(default=DEFAULT_BURST_PER_DAY)
+
+    campaign = relationship("Campaign")
+
+
+class HonourList(SelectorColumns, Base):
+    """An honour list (排名名单): the targets its selector matches, ranked with their own
+    十佳 / 末位 rules (DESIGN §6a). A campaign with none ranks every target as one implicit
+    list with the 十佳 / 末位 rules of its ``ScoringRules``."""
+
+    __tablename__ = "honour_lists"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "name"),
+        CheckConstraint("name <> ''", name="name_not_empty"),
+        CheckConstraint("top_n >= 0 AND bottom_n >= 0", name="n_not_negative"),
+        CheckConstraint("top_min_ballots >= 0", name="top_min_ballots_not_negative"),
+        CheckConstraint(
+            "bottom_threshold IS NULL OR (bottom_threshold >= 0 AND bottom_threshold <= 100)",
+            name="bottom_threshold_in_range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    #: Lists are shown in this order (then by id).
+    position: Mapped[int] = mapped_column(default=0)
+    top_n: Mapped[int] = mapped_column(default=10)
+    bottom_n: Mapped[int] = mapped_column(default=0)
+    #: 十佳 over the whole list or within each category of it.
+    top_scope: Mapped[RankScope] = mapped_column(enum_column(RankScope, "top_scope"), default=RankScope.OVERALL)
+    #: 末位 over the whole list or within each category of it.
+    bottom_scope: Mapped[RankScope] = mapped_column(enum_column(RankScope, "bottom_scope"), default=RankScope.OVERALL)
+    #: 末位 only among totals below this; empty: no threshold.
+    bottom_threshold: Mapped[float | None] = mapped_column(Float)
+    #: 十佳 only for targets with at least this many counted ballots.
+    top_min_ballots: Mapped[int] = mapped_column(default=0)
+    #: 十佳 only for targets graded at least this (a label of the campaign's grade bands).
+    top_min_grade: Mapped[str | None] = mapped_column(String(20))
 
     campaign = relationship("Campaign")
 
@@ -113,7 +152,7 @@ class RunState(enum.Enum):
 
 
 #: What a frozen run keeps for ever: changing any of these after freezing raises.
-FROZEN_FIELDS = ("campaign_id", "digest", "config", "result", "created_at", "created_by")
+FROZEN_FIELDS = ("campaign_id", "number", "digest", "config", "result", "created_at", "created_by")
 
 
 class ScoringRun(Base):
@@ -135,6 +174,8 @@ class ScoringRun(Base):
             "state <> 'withdrawn' OR (withdrawn_at IS NOT NULL AND withdrawal_reason <> '')",
             name="withdrawn_has_reason",
         ),
+        UniqueConstraint("campaign_id", "number"),
+        CheckConstraint("number >= 1", name="number_positive"),
         #: At most one published run per campaign, whatever races the services lose.
         Index(
             "uq_scoring_runs_one_published",
@@ -147,6 +188,8 @@ class ScoringRun(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    #: 1 for the campaign's first run, 2 for its second…: pages say 第 1 次计分, not the id.
+    number: Mapped[int]
     created_at: Mapped[datetime]
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     #: SHA-256 of the canonical JSON of the inputs (aggregates and configuration).

@@ -29,7 +29,7 @@ class RunFacts:
     campaign: str
     year: int
     campaign_id: int
-    run_id: int
+    run_id: int  #: the run's number within its campaign (第 1 次计分), not its database id
     digest: str
     created_at: datetime
     state: RunState
@@ -63,7 +63,7 @@ def run_facts(session: Session, run: ScoringRun, zone: str) -> RunFacts:
         campaign=campaign.name,
         year=campaign.year,
         campaign_id=campaign.id,
-        run_id=run.id,
+        run_id=run.number,
         digest=run.digest,
         created_at=run.created_at,
         state=run.state,

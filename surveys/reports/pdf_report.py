@@ -24,6 +24,7 @@ from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemp
 from surveys.printing import FONT, register_fonts
 from surveys.reports import rows
 from surveys.reports.facts import RunFacts
+from surveys.scoring.standings import honour_sections
 
 _BODY = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=13, wordWrap="CJK")
 _CELL = ParagraphStyle("cell", parent=_BODY, fontSize=8.5, leading=11)
@@ -74,9 +75,23 @@ def _cover(facts: RunFacts, view: dict) -> list:
 
 
 def _lists(view: dict) -> list:
-    story = [Paragraph("十佳与末位", _H1)]
+    """十佳 and 末位: of the one implicit list, or of each honour list under its own heading."""
+    sections = honour_sections(view)
+    if not sections:
+        return [Paragraph("十佳与末位", _H1), *_marks(view["targets"])]
+    story = []
+    for section in sections:
+        story.append(Paragraph(escape(section["name"]), _H1))
+        story += [_para(reason.get("text", ""), _BODY) for reason in section["notes"]]
+        story += _marks(section["targets"])
+    return story
+
+
+def _marks(listed: list[dict]) -> list:
+    """The 十佳 and the 末位 among ``listed``, each as a table with ranks as ``listed`` has them."""
+    story = []
     for flag, title in (("top", "十佳"), ("bottom", "末位")):
-        targets = rows.marked(view, flag)
+        targets = [t for t in listed if flag in (t.get("flags") or [])]
         story.append(_para(f"{title}（{len(targets)}）", _H2))
         if not targets:
             story.append(Paragraph("本次计分没有评出。", _BODY))

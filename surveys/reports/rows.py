@@ -24,6 +24,7 @@ BREAKDOWN_HEADER = (
     "编号", "名称", "评分组成", "组成权重", "组成得分", "评议主体", "主体权重", "有效票数",
     "是否计入", "主体得分", "平均分", "标准差", "满意率", "说明",
 )  # fmt: skip
+LIST_HEADER = ("名单", "名单内名次", "名单内类别名次", "编号", "名称", "类别", "单位", "总分", "等次", "标记")
 ITEM_HEADER = ("编号", "名称", "评分组成", "评议主体", "指标", "指标权重", "有效回答数", "平均分")
 
 
@@ -162,3 +163,22 @@ def by_category(view: dict) -> dict[str, list[dict]]:
 
 def _rate(value: float | None, hidden: bool):
     return f"{value * 100:.1f}%" if value is not None else (SUPPRESSED if hidden else NONE)
+
+
+def list_rows(sections: list[dict], below: int) -> Iterator[tuple]:
+    """Every honour list's targets (``standings.honour_sections``), each list in its own rows."""
+    for section in sections:
+        for t in section["targets"]:
+            hidden = is_hidden(t)
+            yield (
+                section["name"],
+                figure(t["rank"], hidden),
+                figure(t["category_rank"], hidden),
+                t["code"],
+                t["name"],
+                t["category"],
+                t["unit"],
+                total_text(t),
+                figure(t["grade"], hidden),
+                "、".join(FLAGS[f] for f in t.get("flags") or []),
+            )

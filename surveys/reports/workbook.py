@@ -18,6 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from surveys.cells import append_row
 from surveys.reports import rows
 from surveys.reports.facts import RunFacts
+from surveys.scoring.standings import honour_sections
 
 TURNOUT_HEADER = ("轮次", "批次", "评议主体", "发放评议码", "已使用", "已作废", "使用率")
 _HEAD_FONT = Font(bold=True)
@@ -37,6 +38,9 @@ def build_workbook(facts: RunFacts, view: dict, turnout: Iterable[dict]) -> byte
         fill = _TOP_FILL if "top" in target["flags"] else _BOTTOM_FILL if "bottom" in target["flags"] else None
         for cell in ranking[line] if fill else ():
             cell.fill = fill
+    sections = honour_sections(view)
+    if sections:
+        _fill(book.create_sheet("排名名单"), rows.LIST_HEADER, rows.list_rows(sections, view["suppress_below"]))
     _fill(book.create_sheet("得分明细"), rows.BREAKDOWN_HEADER, rows.breakdown_rows(view))
     _fill(book.create_sheet("指标得分"), rows.ITEM_HEADER, rows.item_rows(view))
     header, level_rows = rows.level_table(view)

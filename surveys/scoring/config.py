@@ -83,9 +83,33 @@ class ComponentConfig:
     kind: ComponentKind
     weight: float
     round: RoundConfig | None = None
+    #: The codes of the targets it scores (its selector resolved); None: every target.
+    applies_to: frozenset[str] | None = None
+    #: Its selector in names (kind, category, unit; None for any), for the record.
+    selector: dict | None = None
 
     def __post_init__(self):
         _as_members(self, kind=ComponentKind)
+
+
+@dataclass(frozen=True)
+class ListConfig:
+    """An honour list (排名名单): its targets and its own 十佳 / 末位 rules (DESIGN §6a)."""
+
+    name: str
+    #: The codes of the targets it ranks (its selector resolved); None: every target.
+    members: frozenset[str] | None = None
+    selector: dict | None = None
+    top_n: int = 10
+    bottom_n: int = 0
+    top_scope: RankScope = RankScope.OVERALL  #: 十佳 over the whole list or each category in it
+    bottom_scope: RankScope = RankScope.OVERALL  #: 末位 over the whole list or each category in it
+    bottom_threshold: float | None = None
+    top_min_ballots: int = 0
+    top_min_grade: str | None = None
+
+    def __post_init__(self):
+        _as_members(self, top_scope=RankScope, bottom_scope=RankScope)
 
 
 @dataclass(frozen=True)
@@ -122,23 +146,67 @@ class CampaignConfig:
     year: int
     components: tuple[ComponentConfig, ...]
     rules: Rules = field(default_factory=Rules)
+    #: Honour lists; none defined: one implicit list of every target with the rules' 十佳 / 末位.
+    lists: tuple[ListConfig, ...] = ()
 
     @property
     def rounds(self) -> tuple[RoundConfig, ...]:
         return tuple(c.round for c in self.components if c.round is not None)
 
 
+def implicit_list(rules: Rules) -> ListConfig:
+    """The one list of a campaign that defines none: every target, the rules' 十佳 / 末位."""
+    return ListConfig(
+        name="",
+        top_n=rules.top_n,
+        bottom_n=rules.bottom_n,
+        top_scope=rules.rank_scope,
+        bottom_scope=rules.rank_scope,
+        bottom_threshold=rules.bottom_threshold,
+        top_min_ballots=rules.top_min_ballots,
+        top_min_grade=rules.top_min_grade,
+    )
+
+
 def to_dict(config: CampaignConfig) -> dict:
-    """The configuration as JSON-ready data, keyed by names and codes (no database ids)."""
-    return {
+    """The configuration as JSON-ready data, keyed by names and codes (no database ids).
+
+    Selectors and lists appear only where defined, so a campaign without them records
+    (and digests) exactly what it did before they existed.
+    """
+    out = {
         "campaign": {"name": config.name, "year": config.year},
         "components": [_component(c) for c in config.components],
         "rules": _rules(config.rules),
     }
+    if config.lists:
+        out["lists"] = [list_dict(lst) for lst in config.lists]
+    return out
+
+
+def list_dict(lst: ListConfig) -> dict:
+    """A list's rules as recorded: name, selector, members (codes, sorted) and 十佳 / 末位 rules."""
+    out = {
+        "name": lst.name,
+        "top_n": lst.top_n,
+        "bottom_n": lst.bottom_n,
+        "top_scope": lst.top_scope.value,
+        "bottom_scope": lst.bottom_scope.value,
+        "bottom_threshold": lst.bottom_threshold,
+        "top_min_ballots": lst.top_min_ballots,
+        "top_min_grade": lst.top_min_grade,
+    }
+    if lst.members is not None:
+        out["selector"] = lst.selector
+        out["targets"] = sorted(lst.members)
+    return out
 
 
 def _component(c: ComponentConfig) -> dict:
     out = {"name": c.name, "kind": c.kind.value, "weight": c.weight}
+    if c.applies_to is not None:
+        out["selector"] = c.selector
+        out["targets"] = sorted(c.applies_to)
     if c.round is not None:
         r = c.round
         out["round"] = {

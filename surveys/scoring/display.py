@@ -34,7 +34,9 @@ def _target_shown(target: dict, below: int) -> dict:
     if is_target_hidden(target, below):
         hidden = {key: None for key in HIDDEN_TARGET_FIELDS}
         components = [_component_hidden(c) for c in target["components"]]
-        return {**target, **hidden, "flags": [], "components": components, "suppressed": True}
+        lists = [{**p, "rank": None, "category_rank": None, "flags": []} for p in target.get("lists", [])]
+        shown = {**target, **hidden, "flags": [], "components": components, "suppressed": True}
+        return shown | ({"lists": lists} if "lists" in target else {})
     components = [_component_shown(c, below) for c in target["components"]]
     return {**target, "components": components, "suppressed": False}
 

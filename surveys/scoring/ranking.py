@@ -83,7 +83,8 @@ class Marks:
 
     top_n: int = 10
     bottom_n: int = 0
-    by_category: bool = False
+    top_by_category: bool = False  #: 十佳 within each category, else over the whole list
+    bottom_by_category: bool = False  #: 末位 within each category, else over the whole list
     bottom_threshold: float | None = None
     top_min_ballots: int = 0
     top_min_grade: str | None = None
@@ -106,10 +107,10 @@ def standings(entries: Sequence[Entry], marks: Marks) -> dict[str, Standing]:
     by_category = _by_category(entries)
     within = {key: rank for group in by_category.values() for key, rank in competition_ranks(group).items()}
     bottom, top = set(), set()
-    for scope in _scopes(entries, marks).values():
+    for scope in _scopes(entries, by_category=marks.bottom_by_category).values():
         bottom |= _bottom(scope, marks)
     eligible = _eligible(entries, marks) - bottom
-    for scope in _scopes(entries, marks).values():
+    for scope in _scopes(entries, by_category=marks.top_by_category).values():
         if marks.top_n > 0:
             candidates = {key: total for key, total in scope.items() if key in eligible}
             top |= {key for key, rank in competition_ranks(candidates).items() if rank <= marks.top_n}
@@ -118,32 +119,44 @@ def standings(entries: Sequence[Entry], marks: Marks) -> dict[str, Standing]:
     }
 
 
-def shortfalls(sizes: dict[str, int], marks: Marks, bottoms: dict[str, int] | None = None) -> list[Reason]:
+def shortfalls(categories: dict[str, int], marks: Marks, bottoms: dict[str, int] | None = None) -> list[Reason]:
     """Where N is larger than a scope holds, said in words (for the rules page and the run).
 
-    ``sizes`` counts the targets of each scope: category name → count when ranking per
-    category, else ``{"": count}`` for the whole list. ``bottoms`` is how many were marked
-    末位 in each scope (a run knows; the rules page assumes N, or all when fewer). Top-N
-    falls short when fewer than N remain once the 末位 are taken out.
+    ``categories`` counts the targets of each category of the list. ``bottoms`` is how
+    many of each category were marked 末位 (a run knows; the rules page leaves it out and
+    N is assumed taken, or all when fewer). Top-N falls short when fewer than N remain in
+    its scope once the 末位 are taken out.
     """
     notes = []
-    for name, size in sorted(sizes.items()):
-        place = {"category": name} if name else {}
-        suffix = "_category" if name else ""
+    for name, size in _scoped(categories, marks.bottom_by_category).items():
         if marks.bottom_n > size:
-            notes.append(Reason("bottom_short" + suffix, {**place, "size": size, "n": marks.bottom_n}))
-        taken = min(marks.bottom_n, size) if bottoms is None else bottoms.get(name, 0)
-        rest = size - taken
+            notes.append(Reason(_code("bottom_short", name), {**_place(name), "size": size, "n": marks.bottom_n}))
+    if bottoms is not None:
+        taken = _scoped(bottoms, marks.top_by_category)
+    elif marks.bottom_by_category or not marks.top_by_category:
+        per_scope = _scoped(categories, marks.bottom_by_category)
+        taken = _scoped({name: min(marks.bottom_n, size) for name, size in per_scope.items()}, marks.top_by_category)
+    else:  # 末位 over the whole list, 十佳 per category: which category loses whom is not known yet
+        taken = {}
+    for name, size in _scoped(categories, marks.top_by_category).items():
+        rest = size - taken.get(name, 0)
         if marks.top_n > rest:
-            notes.append(
-                Reason("top_short" + suffix, {**place, "size": size, "bottom": taken, "rest": rest, "n": marks.top_n})
-            )
+            facts = {**_place(name), "size": size, "bottom": taken.get(name, 0), "rest": rest, "n": marks.top_n}
+            notes.append(Reason(_code("top_short", name), facts))
     return notes
 
 
-def scope_name(entry: Entry, marks: Marks) -> str:
-    """The scope an entry is marked in: its category, or "" for the whole list."""
-    return entry.category if marks.by_category else ""
+def _scoped(counts: dict[str, int], by_category: bool) -> dict[str, int]:
+    """Counts per category as they fall in the scopes: each category, or "" for the whole list."""
+    return dict(sorted(counts.items())) if by_category else {"": sum(counts.values())}
+
+
+def _code(code: str, scope: str) -> str:
+    return code + "_category" if scope else code
+
+
+def _place(scope: str) -> dict:
+    return {"category": scope} if scope else {}
 
 
 def _by_category(entries: Sequence[Entry]) -> dict[str, dict[str, Decimal]]:
@@ -153,10 +166,10 @@ def _by_category(entries: Sequence[Entry]) -> dict[str, dict[str, Decimal]]:
     return groups
 
 
-def _scopes(entries: Sequence[Entry], marks: Marks) -> dict[str, dict[str, Decimal]]:
+def _scopes(entries: Sequence[Entry], *, by_category: bool) -> dict[str, dict[str, Decimal]]:
     scopes: dict[str, dict[str, Decimal]] = {}
     for e in entries:
-        scopes.setdefault(scope_name(e, marks), {})[e.key] = e.total
+        scopes.setdefault(e.category if by_category else "", {})[e.key] = e.total
     return scopes
 
 

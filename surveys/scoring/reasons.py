@@ -20,6 +20,7 @@ TEXTS = {
     "no_imported_score": N_("导入的评分表中没有该对象的得分"),
     "missing_component": N_("缺少评分组成“%(component)s”的得分"),
     "vetoed": N_("一票否决：%(reason)s"),
+    "no_component": N_("没有适用于该对象的评分组成"),
     # Notes of a run or a rules page: N larger than a list or a category holds.
     "bottom_short": N_("参与排名的评议对象只有 %(size)d 个，少于末位名额 %(n)d 名"),
     "bottom_short_category": N_("类别“%(category)s”参与排名的评议对象只有 %(size)d 个，少于末位名额 %(n)d 名"),

@@ -65,6 +65,23 @@ class ComponentScore:
     levels: tuple[tuple[str, int], ...] = ()
     #: (score, max score) as imported, before rescaling to 0–100; imported components only.
     imported: tuple[float, float] | None = None
+    #: Its weight in this target's total: renormalised over the components that apply to it.
+    applied_weight: float | None = None
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A ranked target's place in one honour list: ranks within the list and its marks."""
+
+    list: str
+    rank: int
+    category_rank: int
+    is_top: bool
+    is_bottom: bool
+
+    @property
+    def flags(self) -> list[str]:
+        return [name for name, on in (("top", self.is_top), ("bottom", self.is_bottom)) if on]
 
 
 @dataclass(frozen=True)
@@ -83,7 +100,12 @@ class TargetResult:
     is_top: bool = False
     is_bottom: bool = False
     reasons: tuple[Reason, ...] = ()
+    #: The components that apply to it (its total is over these only).
     components: tuple[ComponentScore, ...] = ()
+    #: The honour lists it is in (names, list order); empty when the campaign defines none.
+    lists: tuple[str, ...] = ()
+    #: Its rank and marks in each of those lists where it is ranked.
+    placements: tuple[Placement, ...] = ()
 
     @property
     def flags(self) -> list[str]:
@@ -100,6 +122,8 @@ class ScoreResult:
     integrity: tuple[dict, ...] = ()
     #: Where N is larger than the list or a category holds (``ranking.shortfalls``).
     notes: tuple[Reason, ...] = ()
+    #: Per honour list defined: name, targets in it, ranked in it, notes (``evaluate._rank``).
+    lists: tuple[dict, ...] = ()
     #: The campaign's database id, for storing the run; not part of the JSON.
     campaign_id: int | None = None
 
@@ -111,20 +135,22 @@ def to_json(result: ScoreResult, *, suppress: bool = True) -> dict:
     threshold are replaced by null (anonymity, DESIGN.md section 5); totals stay.
     """
     below = result.config["rules"]["suppress_below"] if suppress else 0
+    has_lists = bool(result.lists)
     return {
         "format": "evalsite-scoring/1",
         "digest": result.digest,
         "is_provisional": result.is_provisional,
         "ranking_rule": "totals rounded half up to two decimals; equal totals share a rank (1, 2, 2, 4)",
         "config": result.config,
-        "targets": [_target(t, below) for t in result.targets],
+        "targets": [_target(t, below, has_lists) for t in result.targets],
         "integrity": list(result.integrity),
         "notes": [r.to_dict() for r in result.notes],
+        "lists": [{**lst, "notes": [r.to_dict() for r in lst["notes"]]} for lst in result.lists],
     }
 
 
-def _target(t: TargetResult, below: int) -> dict:
-    return {
+def _target(t: TargetResult, below: int, has_lists: bool) -> dict:
+    out = {
         "code": t.code,
         "name": t.name,
         "category": t.category,
@@ -140,6 +166,16 @@ def _target(t: TargetResult, below: int) -> dict:
         "reasons": [r.to_dict() for r in t.reasons],
         "components": [_component(c, below) for c in t.components],
     }
+    if has_lists:
+        placed = {p.list: p for p in t.placements}
+        out["lists"] = [_placement(name, placed.get(name)) for name in t.lists]
+    return out
+
+
+def _placement(name: str, p: Placement | None) -> dict:
+    if p is None:
+        return {"name": name, "rank": None, "category_rank": None, "flags": []}
+    return {"name": name, "rank": p.rank, "category_rank": p.category_rank, "flags": p.flags}
 
 
 def _component(c: ComponentScore, below: int) -> dict:
@@ -147,6 +183,7 @@ def _component(c: ComponentScore, below: int) -> dict:
         "name": c.name,
         "kind": c.kind.value,
         "weight": _num(c.weight),
+        "applied_weight": _num(c.applied_weight),
         "score": _num(c.score),
         "reasons": [r.to_dict() for r in c.reasons],
     }

@@ -54,3 +54,29 @@ def marked(targets: list[dict]) -> dict[str, list[dict]]:
     """The 十佳 (top) and 末位 (bottom) targets among ``targets``, in rank order."""
     by_rank = sorted((t for t in targets if t["rank"] is not None), key=lambda t: t["rank"])
     return {flag: [t for t in by_rank if flag in t["flags"]] for flag in ("top", "bottom")}
+
+
+def honour_sections(view: dict, targets: list[dict] | None = None) -> list[dict]:
+    """Each honour list of a shown run as its own section, its targets in the list's order.
+
+    A section has the list's ``name``, its ``notes`` (N larger than it holds), ``targets``:
+    every target of ``targets`` (default: the run's) in the list, with ``rank``,
+    ``category_rank`` and ``flags`` as they are in that list, ranked first by that rank,
+    then the unranked; and its ``top`` (十佳) and ``bottom`` (末位) in rank order. A run of
+    a campaign with no list (or stored before lists existed) has no section: its ranking
+    is the one implicit list.
+    """
+    rows = view["targets"] if targets is None else targets
+    sections = []
+    for lst in view.get("lists", []):
+        members = []
+        for t in rows:
+            place = next((p for p in t.get("lists", []) if p["name"] == lst["name"]), None)
+            if place is not None:
+                members.append({**t, "rank": place["rank"], "category_rank": place["category_rank"],
+                                "flags": list(place["flags"])})  # fmt: skip
+        ranked = sorted((t for t in members if t["rank"] is not None), key=lambda t: (t["rank"], t["code"]))
+        unranked = [t for t in members if t["rank"] is None]
+        section = {"name": lst["name"], "notes": lst.get("notes", []), "targets": ranked + unranked}
+        sections.append(section | marked(ranked))
+    return sections

@@ -14,6 +14,7 @@ from surveys.models import (
     Category,
     Component,
     ComponentKind,
+    HonourList,
     Item,
     Level,
     Questionnaire,
@@ -21,6 +22,7 @@ from surveys.models import (
     Round,
     Target,
 )
+from surveys.selectors import TargetSelector, require_targets
 from surveys.services import audit
 from surveys.services.lookup import get
 from surveys.services.validate import positive_weight, required_text
@@ -67,8 +69,14 @@ def save_component(
     now: datetime,
     actor_id: int | None,
     component_id: int | None = None,
+    selector: TargetSelector | None = None,
 ) -> Component:
-    """Add or edit a weighted part of the total: a round of this campaign, or an imported sheet."""
+    """Add or edit a weighted part of the total: a round of this campaign, or an imported sheet.
+
+    ``selector`` (what counts for whom, DESIGN §6a): the targets it scores; one that matches
+    none of the campaign's targets is refused. Left out: every target (or, when editing,
+    the selector it had).
+    """
     campaign = get(session, Campaign, campaign_id)
     component = get(session, Component, component_id) if component_id else None
     if component is not None and component.campaign_id != campaign.id:
@@ -91,6 +99,13 @@ def save_component(
     }
     if any(c.name == values["name"] and c is not component for c in campaign.components):
         raise Conflict(N_("评分组成 %(name)s 已存在"), name=values["name"])
+    if selector is not None:
+        require_targets(session, campaign.id, selector)
+        values |= {
+            "selector_kind": selector.kind,
+            "selector_category_id": selector.category_id,
+            "selector_unit_id": selector.unit_id,
+        }
     if component is None:
         component = Component(**values)
         campaign.components.append(component)
@@ -137,7 +152,8 @@ def clone_campaign(
     actor_id: int | None,
 ) -> Campaign:
     """Copy a campaign's configuration as a new draft: categories, targets, questionnaires,
-    rounds (as drafts, dates moved to the new year), rater groups and components.
+    rounds (as drafts, dates moved to the new year), rater groups, components and honour
+    lists (their selectors pointing at the copy's categories).
 
     Nothing of the old campaign's ballots or codes is copied. The copy remembers its
     predecessor, which is how trends across years find the same target.
@@ -146,8 +162,9 @@ def clone_campaign(
     copy = save_campaign(session, name, year, source.description, now=now, actor_id=actor_id)
     copy.predecessor = source
     with session.no_autoflush:  # the copies point at each other before any is in the session
-        _copy_configuration(source, copy)
+        categories = _copy_configuration(source, copy)
     session.flush()
+    _copy_honour_lists(session, source, copy, categories)
     audit.record(
         session,
         "campaign.clone",
@@ -161,7 +178,8 @@ def clone_campaign(
     return copy
 
 
-def _copy_configuration(source: Campaign, copy: Campaign) -> None:
+def _copy_configuration(source: Campaign, copy: Campaign) -> dict[int, Category]:
+    """Copy everything but the honour lists; returns the copied categories by source id."""
     shift = copy.year - source.year
     categories = {c.id: Category(name=c.name, position=c.position) for c in source.categories}
     copy.categories.extend(categories.values())
@@ -219,7 +237,22 @@ def _copy_configuration(source: Campaign, copy: Campaign) -> None:
         )
         copy.rounds.append(rounds[r.id])
     for c in source.components:
-        copy.components.append(Component(name=c.name, kind=c.kind, weight=c.weight, round=rounds.get(c.round_id)))
+        component = Component(name=c.name, kind=c.kind, weight=c.weight, round=rounds.get(c.round_id))
+        component.selector_kind, component.selector_unit_id = c.selector_kind, c.selector_unit_id
+        component.selector_category = categories.get(c.selector_category_id)
+        copy.components.append(component)
+    return categories
+
+
+def _copy_honour_lists(session: Session, source: Campaign, copy: Campaign, categories: dict[int, Category]) -> None:
+    """The honour lists with their rules, their selectors pointing at the copy's categories."""
+    columns = ("name", "position", "top_n", "bottom_n", "top_scope", "bottom_scope", "bottom_threshold")
+    columns += ("top_min_ballots", "top_min_grade", "selector_kind", "selector_unit_id")
+    for lst in session.scalars(select(HonourList).where(HonourList.campaign_id == source.id)):
+        row = HonourList(campaign_id=copy.id, **{name: getattr(lst, name) for name in columns})
+        row.selector_category_id = categories[lst.selector_category_id].id if lst.selector_category_id else None
+        session.add(row)
+    session.flush()
 
 
 def _year(year: int | None) -> int:

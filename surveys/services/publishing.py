@@ -43,7 +43,7 @@ def freeze_run(session: Session, run_id: int, *, now: datetime, actor_id: int | 
     """
     run = _locked_run(session, run_id)
     if run.result.get("is_provisional"):
-        raise Conflict(N_("第 %(id)d 次计分是临时结果（计分时仍有轮次在进行中），不能冻结"), id=run.id)
+        raise Conflict(N_("第 %(id)d 次计分是临时结果（计分时仍有轮次在进行中），不能冻结"), id=run.number)
     before = _move(run, RunState.FROZEN)
     run.is_frozen = True
     run.frozen_at, run.frozen_by = now, actor_id
@@ -107,7 +107,7 @@ def public_snapshot(run: ScoringRun) -> dict:
         {**t, "reasons": [{"code": r["code"]} if r["code"] == "vetoed" else r for r in t["reasons"]]}
         for t in view["targets"]
     ]
-    published = {"run": run.id, "signed_at": _iso(run.signed_at), "published_at": _iso(run.published_at)}
+    published = {"run": run.number, "signed_at": _iso(run.signed_at), "published_at": _iso(run.published_at)}
     return {**{k: v for k, v in view.items() if k != "integrity"}, "targets": targets, "publication": published}
 
 
@@ -147,11 +147,11 @@ def _move(run: ScoringRun, to: RunState) -> RunState:
     """Set the run's new state, or raise Conflict for a move ``RunState`` does not allow;
     returns the state it had."""
     if run.state is to:  # sent twice (a second click, a second tab): nothing left to do
-        raise Conflict(N_("第 %(id)d 次计分已经是“%(now)s”，无需重复操作"), id=run.id, now=STATE_LABELS[to])
+        raise Conflict(N_("第 %(id)d 次计分已经是“%(now)s”，无需重复操作"), id=run.number, now=STATE_LABELS[to])
     if not run.state.can_move_to(to):
         raise Conflict(
             N_("第 %(id)d 次计分当前为“%(now)s”，不能改为“%(to)s”"),
-            id=run.id,
+            id=run.number,
             now=STATE_LABELS[run.state],
             to=STATE_LABELS[to],
         )

@@ -12,7 +12,7 @@ from surveys.errors import DomainError
 from surveys.i18n import N_
 from surveys.models import Campaign, Category, RankScope, ScoringRules, Target
 from surveys.scoring import ranking
-from surveys.scoring.config import MIN_SUPPRESS_BELOW, Rules
+from surveys.scoring.config import MIN_SUPPRESS_BELOW, Rules, implicit_list
 from surveys.scoring.evaluate import marks_for
 from surveys.scoring.reasons import Reason
 from surveys.services import audit
@@ -45,17 +45,14 @@ def save_rules(
 
 
 def shortfalls(session: Session, campaign_id: int, rules: Rules) -> list[Reason]:
-    """Where the rules' N is larger than the campaign's targets (or a category's) hold."""
-    marks = marks_for(rules)
+    """Where the implicit list's N is larger than the campaign's targets (or a category's) hold."""
     stmt = (
         select(Category.name, func.count(Target.id))
         .join(Category, Category.id == Target.category_id)
         .where(Target.campaign_id == campaign_id)
         .group_by(Category.name)
     )
-    per_category = dict(session.execute(stmt).all())
-    sizes = per_category if marks.by_category else {"": sum(per_category.values())}
-    return ranking.shortfalls(sizes, marks)
+    return ranking.shortfalls(dict(session.execute(stmt).all()), marks_for(implicit_list(rules), rules))
 
 
 def _values(rules: ScoringRules, fields: dict) -> dict:

@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from surveys.enums import RoundStatus, TargetStatus
 from surveys.errors import Conflict, DomainError
 from surveys.i18n import N_
-from surveys.models import Campaign, Category, Round, ScoringRules, ScoringRun, Target, Unit
+from surveys.models import Campaign, Category, HonourList, Round, ScoringRules, ScoringRun, Target, Unit
 from surveys.scoring import evaluate
 from surveys.scoring.config import (
     CampaignConfig,
@@ -25,6 +25,7 @@ from surveys.scoring.config import (
     GroupConfig,
     ItemConfig,
     LevelConfig,
+    ListConfig,
     RoundConfig,
     Rules,
     TargetInfo,
@@ -107,18 +108,68 @@ def load_rules(session: Session, campaign_id: int) -> Rules:
 
 
 def load_config(session: Session, campaign: Campaign) -> CampaignConfig:
-    """The campaign's components (in id order), their rounds as frozen, and its rules."""
-    components = tuple(
-        ComponentConfig(
-            id=c.id,
-            name=c.name,
-            kind=c.kind,
-            weight=float(c.weight),
-            round=round_config(c.round) if c.round is not None else None,
+    """The campaign's components (in id order), their rounds as frozen, its rules and lists.
+
+    Selectors are resolved here, to the codes of the targets they match, so the scoring
+    itself stays pure. A component whose selector matches no target is refused.
+    """
+    components = []
+    for c in campaign.components:
+        applies_to = _resolved(session, campaign.id, c)
+        if applies_to is not None and not applies_to:
+            raise DomainError(N_("评分组成“%(name)s”的适用范围不包含任何评议对象"), name=c.name)
+        components.append(
+            ComponentConfig(
+                id=c.id,
+                name=c.name,
+                kind=c.kind,
+                weight=float(c.weight),
+                round=round_config(c.round) if c.round is not None else None,
+                applies_to=applies_to,
+                selector=selector_record(c),
+            )
         )
-        for c in campaign.components
+    rules = load_rules(session, campaign.id)
+    return CampaignConfig(campaign.name, campaign.year, tuple(components), rules, load_lists(session, campaign.id))
+
+
+def load_lists(session: Session, campaign_id: int) -> tuple[ListConfig, ...]:
+    """The campaign's honour lists in their order, each with its members resolved to codes."""
+    stmt = select(HonourList).where(HonourList.campaign_id == campaign_id)
+    return tuple(
+        ListConfig(
+            name=lst.name,
+            members=_resolved(session, campaign_id, lst),
+            selector=selector_record(lst),
+            top_n=int(lst.top_n),
+            bottom_n=int(lst.bottom_n),
+            top_scope=lst.top_scope,
+            bottom_scope=lst.bottom_scope,
+            bottom_threshold=_float(lst.bottom_threshold),
+            top_min_ballots=int(lst.top_min_ballots),
+            top_min_grade=lst.top_min_grade,
+        )
+        for lst in session.scalars(stmt.order_by(HonourList.position, HonourList.id))
     )
-    return CampaignConfig(campaign.name, campaign.year, components, load_rules(session, campaign.id))
+
+
+def _resolved(session: Session, campaign_id: int, row) -> frozenset[str] | None:
+    """The codes of the targets a row's selector matches; None for the empty selector (all)."""
+    if row.selector.is_everything:
+        return None
+    stmt = select(Target.code).where(Target.campaign_id == campaign_id, row.selector.clause())
+    return frozenset(session.scalars(stmt))
+
+
+def selector_record(row) -> dict | None:
+    """A stored selector by names, as a run records it (no database ids); None: every target."""
+    if row.selector.is_everything:
+        return None
+    return {
+        "kind": row.selector_kind.value if row.selector_kind else None,
+        "category": row.selector_category.name if row.selector_category_id else None,
+        "unit": row.selector_unit.name if row.selector_unit_id else None,
+    }
 
 
 def round_config(round_: Round) -> RoundConfig:
@@ -180,8 +231,13 @@ def save_run(session: Session, result: ScoreResult, *, now: datetime, actor_id: 
         raise Conflict(N_("计分时仍有轮次在进行中，结果不能保存"))
     if result.campaign_id is None:
         raise ValueError("the result does not say which campaign it scored")
+    # The campaign's row is locked first (PostgreSQL; SQLite writers are one at a time), so
+    # two runs saved at once cannot both take the next number.
+    session.scalar(select(Campaign.id).where(Campaign.id == result.campaign_id).with_for_update())
+    last = session.scalar(select(func.max(ScoringRun.number)).where(ScoringRun.campaign_id == result.campaign_id))
     run = ScoringRun(
         campaign_id=result.campaign_id,
+        number=(last or 0) + 1,
         created_at=now,
         created_by=actor_id,
         digest=result.digest,

@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from surveys.errors import NotFound
-from surveys.models import AuditEntry, Campaign, Round, RoundStatus
-from surveys.services import campaigns, organisation, questionnaires, rounds
+from surveys.models import AuditEntry, Campaign, Round, RoundStatus, TargetKind
+from surveys.scoring.config import Rules
+from surveys.selectors import TargetSelector
+from surveys.services import campaigns, honour_lists, organisation, questionnaires, rounds
 from tests.conftest import NOW
 
 KW = {"now": NOW, "actor_id": None}
@@ -358,3 +360,32 @@ def test_a_target_deleted_earlier_in_the_same_session_is_not_cloned(session, sou
     copy = campaigns.clone_campaign(session, source.id, "2027年度评议", 2027, **KW)
 
     assert [t.code for t in copy.targets] == remaining == ["A02", "B01", "C01"]
+
+
+def test_a_clone_keeps_component_selectors_and_honour_lists_on_its_own_categories(session, source):
+    """业务考核 for 综合管理 only, and a list 十佳窗口 of windows in 社会服务 with its own rules: the
+    copy's selectors name the copy's categories of the same names, not last year's."""
+    category = source.categories[0]
+    sheet = next(c for c in source.components if c.name == "业务考核")
+    fields = {"name": "业务考核", "kind": "imported", "weight": 0.2}
+    campaigns.save_component(
+        session, source.id, fields, component_id=sheet.id, selector=TargetSelector(category_id=category.id), **KW
+    )
+    social = next(c for c in source.categories if c.name == "社会服务")
+    rules = {"name": "十佳窗口", "top_n": 3, "bottom_n": 1, "top_scope": "category", "bottom_scope": "overall"}
+    rules |= {"top_min_ballots": 5, "bottom_threshold": 70}
+    windows = TargetSelector(TargetKind.WINDOW, social.id, None)
+    honour_lists.save_list(session, source.id, rules, windows, rules=Rules(), **KW)
+    session.commit()
+
+    copy = campaigns.clone_campaign(session, source.id, "2027年度评议", 2027, **KW)
+    session.commit()
+
+    copied = next(c for c in copy.components if c.name == "业务考核")
+    assert copied.selector_category.name == category.name and copied.selector_category.campaign_id == copy.id
+    (lst,) = honour_lists.list_lists(session, copy.id)
+    assert (lst.name, lst.top_n, lst.bottom_n, lst.top_scope.value, lst.top_min_ballots, lst.bottom_threshold) == (
+        "十佳窗口", 3, 1, "category", 5, 70.0,
+    )  # fmt: skip
+    assert lst.selector_kind is TargetKind.WINDOW and lst.selector_category.name == "社会服务"
+    assert lst.selector_category.campaign_id == copy.id

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import command
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from evalsite.schema import alembic_config, upgrade_database
 from surveys.db import Base, make_engine
@@ -28,3 +28,33 @@ def test_upgrade_is_idempotent_and_downgrade_to_base_empties_the_schema(url):
         assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     finally:
         engine.dispose()
+
+
+def test_existing_runs_are_numbered_within_their_campaign_in_the_order_they_were_stored(url):
+    """Runs 1, 2 of campaign A and 3 of campaign B become A's 第 1 and 第 2 次, B's 第 1 次."""
+    config = alembic_config(url)
+    command.upgrade(config, "0011_honour_lists")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            for campaign_id in (1, 2):
+                conn.execute(
+                    text(
+                        "INSERT INTO campaigns (id, name, year, description, created_at) VALUES (:id, :n, 2026, '', :t)"
+                    ),
+                    {"id": campaign_id, "n": f"活动{campaign_id}", "t": "2026-12-01 08:00:00"},
+                )
+            for run_id, campaign_id in ((1, 1), (2, 1), (3, 2)):
+                conn.execute(
+                    text(
+                        "INSERT INTO scoring_runs (id, campaign_id, created_at, digest, config, result, is_frozen,"
+                        " state, withdrawal_reason) VALUES (:id, :c, :t, :d, '{}', '{}', false, 'draft', '')"
+                    ),
+                    {"id": run_id, "c": campaign_id, "t": "2026-12-01 09:00:00", "d": "0" * 64},
+                )
+        command.upgrade(config, "head")
+        with engine.connect() as conn:
+            numbers = conn.execute(text("SELECT id, campaign_id, number FROM scoring_runs ORDER BY id")).all()
+    finally:
+        engine.dispose()
+    assert [tuple(row) for row in numbers] == [(1, 1, 1), (2, 1, 2), (3, 2, 1)]

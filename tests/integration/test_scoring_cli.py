@@ -58,7 +58,7 @@ def test_scoring_twice_writes_the_same_bytes_and_save_stores_the_run(runner, ses
     assert saved.exit_code == 0, saved.output
     assert one.read_bytes() == two.read_bytes()
     (run,) = fresh(session).scalars(select(ScoringRun)).all()
-    assert run.digest == GOLDEN_INPUT_DIGEST and f"已保存为第 {run.id} 次计分" in saved.output
+    assert run.digest == GOLDEN_INPUT_DIGEST and f"已保存为第 {run.number} 次计分" in saved.output
 
 
 def test_score_explains_bad_arguments_and_writes_nothing(runner, session, tmp_path):

@@ -42,8 +42,9 @@ def test_readers_download_each_file_under_a_chinese_name_with_an_ascii_fallback(
     assert response.status_code == 200, page_text(response)[:300]
     disposition = response.headers["Content-Disposition"]
     chinese, fallback = {
-        "xlsx": (f"2026年度评议-第{run_id}次计分.xlsx", f"campaign-{ids['campaign']}-run-{run_id}.xlsx"),
-        "pdf": (f"2026年度评议-第{run_id}次计分.pdf", f"campaign-{ids['campaign']}-run-{run_id}.pdf"),
+        # the campaign's first run is 第 1 次 (its number), whatever its database id
+        "xlsx": ("2026年度评议-第1次计分.xlsx", f"campaign-{ids['campaign']}-run-1.xlsx"),
+        "pdf": ("2026年度评议-第1次计分.pdf", f"campaign-{ids['campaign']}-run-1.pdf"),
         "csv": ("2026年度评议-评议票.csv", f"campaign-{ids['campaign']}-ballots.csv"),
     }[kind]
     assert disposition == f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(chinese)}"
@@ -70,7 +71,7 @@ def test_the_downloaded_workbook_matches_the_run_asked_for(session, clients):
     book = load_workbook(io.BytesIO(download(clients["leader"], ids["campaign"], "xlsx", f"?run={first}").get_data()))
 
     notes = dict(book["说明"].iter_rows(min_row=2, values_only=True))
-    assert notes["计分"].startswith(f"第 {first} 次计分") and notes["状态"] == "已冻结，待领导签发"
+    assert notes["计分"].startswith("第 1 次计分") and notes["状态"] == "已冻结，待领导签发"
     assert notes["输入摘要（digest）"] == run.digest
     ranks = {r["编号"]: (r["名次"], r["总分"]) for r in sheet_rows(book, "排名")}
     assert ranks["A2"] == (1, 89.33) and ranks["B2"] == (4, 68.4)

@@ -79,7 +79,7 @@ def test_the_run_time_is_read_on_the_clocks_of_the_configured_time_zone(make_app
     leader = make_user(Role.LEADER)
     client.post("/login", data={"username": leader.username, "password": "secret-pass-123"})
 
-    assert f"第 {ids['run']} 次计分，{shown}" in run_note(client.get(ranking_url(ids)).get_data(as_text=True))
+    assert f"第 1 次计分，{shown}" in run_note(client.get(ranking_url(ids)).get_data(as_text=True))
 
 
 def test_a_draft_run_is_for_organisers_only_labelled_as_such(client, session, sign_in, make_user):
@@ -92,7 +92,7 @@ def test_a_draft_run_is_for_organisers_only_labelled_as_such(client, session, si
     unit.post("/login", data={"username": officer.username, "password": "secret-pass-123"})
 
     seen = organiser.get(ranking_url(ids)).get_data(as_text=True)
-    assert f"第 {ids['run']} 次计分" in run_note(seen) and "未冻结" in run_note(seen)
+    assert "第 1 次计分" in run_note(seen) and "未冻结" in run_note(seen)
     assert "领导在组织者冻结后、各单位在领导签发后才能看到" in visible_text(seen)
     assert row_of(seen, "A2").startswith("1 1 A2 李四")
     for reader in (leader, unit):
@@ -108,7 +108,6 @@ def test_leaders_read_a_run_once_frozen_and_units_once_signed_while_a_newer_draf
     client, session, sign_in, make_user
 ):
     ids = scored_campaign(session, suppress_below=3, ballots=PAPER_BALLOTS)  # run 1: signed off
-    signed = ids["run"]
     draft = store_run(session, ids["campaign"]).id
     officer = make_user(Role.UNIT_OFFICER, "fgw", unit_id=session.get(Target, ids["targets"]["A1"]).unit_id)
     sign_in(client, Role.ORGANISER)
@@ -118,19 +117,20 @@ def test_leaders_read_a_run_once_frozen_and_units_once_signed_while_a_newer_draf
     unit.post("/login", data={"username": officer.username, "password": "secret-pass-123"})
 
     organiser_page = client.get(ranking_url(ids)).get_data(as_text=True)
-    assert f"第 {draft} 次计分" in run_note(organiser_page)
-    assert f"各单位目前看到的是第 {signed} 次计分" in visible_text(organiser_page)
-    assert f"第 {signed} 次计分" in run_note(leader.get(ranking_url(ids)).get_data(as_text=True))
+    # numbered within the campaign: the signed run is its 第 1 次, the draft its 第 2 次
+    assert "第 2 次计分" in run_note(organiser_page)
+    assert "各单位目前看到的是第 1 次计分" in visible_text(organiser_page)
+    assert "第 1 次计分" in run_note(leader.get(ranking_url(ids)).get_data(as_text=True))
 
     publishing.freeze_run(session, draft, **KW)
     session.commit()
     leader_page = leader.get(ranking_url(ids)).get_data(as_text=True)
-    assert f"第 {draft} 次计分" in run_note(leader_page) and "已冻结，待领导签发" in run_note(leader_page)
-    assert f"第 {signed} 次计分" in run_note(unit.get(ranking_url(ids)).get_data(as_text=True))
+    assert "第 2 次计分" in run_note(leader_page) and "已冻结，待领导签发" in run_note(leader_page)
+    assert "第 1 次计分" in run_note(unit.get(ranking_url(ids)).get_data(as_text=True))
 
     publishing.sign_run(session, draft, **KW)
     session.commit()
-    assert f"第 {draft} 次计分" in run_note(unit.get(ranking_url(ids)).get_data(as_text=True))
+    assert "第 2 次计分" in run_note(unit.get(ranking_url(ids)).get_data(as_text=True))
 
 
 def test_the_drill_down_explains_a_total_with_groups_items_trimming_levels_and_comments(client, session, sign_in):
@@ -275,7 +275,9 @@ def test_the_trend_follows_cloned_campaigns_by_target_code(client, session, sign
     target = organisation.save_target(session, later.id, fields, **KW)
     result = copy.deepcopy(first.result)
     next(t for t in result["targets"] if t["code"] == "A2")["total"] = 91.5
-    run = ScoringRun(campaign_id=later.id, created_at=NOW, digest="0" * 64, config=first.config, result=result)
+    run = ScoringRun(
+        campaign_id=later.id, number=1, created_at=NOW, digest="0" * 64, config=first.config, result=result
+    )
     session.add(run)
     session.flush()
     publishing.freeze_run(session, run.id, **KW)

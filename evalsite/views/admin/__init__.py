@@ -34,4 +34,14 @@ def render_form(form, title: str, **context):
     return render_template("admin/form.html", form=form, title=title, **context), status
 
 
-from evalsite.views.admin import campaigns, codes, posters, questionnaires, rounds, scoring, targets, users  # noqa: E402,F401
+from evalsite.views.admin import (  # noqa: E402,F401
+    campaigns,
+    codes,
+    honour_lists,
+    posters,
+    questionnaires,
+    rounds,
+    scoring,
+    targets,
+    users,
+)

@@ -9,7 +9,10 @@ from evalsite.auth import ORGANISERS, role_required
 from evalsite.database import get_session
 from evalsite.forms.admin import CampaignForm, CloneForm, ComponentForm
 from evalsite.forms.base import choices, edit_form
+from evalsite.i18n import error_text
+from evalsite.selectors import fill_selector_choices, selector_from
 from evalsite.views.admin import actor, bp, render_form
+from surveys.errors import DomainError
 from surveys.models import Campaign, Component
 from surveys.services import campaigns, organisation, rounds
 from surveys.services.lookup import get
@@ -44,6 +47,7 @@ def campaign(campaign_id: int):
     campaign = get(db, Campaign, campaign_id)
     form = ComponentForm()
     form.round_id.choices = choices([(r.id, r.name) for r in campaign.rounds])
+    fill_selector_choices(form.selector, db, campaign.id)
     return render_template(
         "admin/campaign.html",
         campaign=campaign,
@@ -125,19 +129,27 @@ def _save_component(campaign_id: int, component: Component | None):
         round_id=component.round_id or 0 if component else 0,
     )
     form.round_id.choices = choices([(0, "—")] + [(r.id, r.name) for r in campaign.rounds])
+    fill_selector_choices(form.selector, db, campaign.id)
     if form.validate_on_submit():
-        campaigns.save_component(
-            db,
-            campaign.id,
-            {
-                "name": form.name.data,
-                "kind": form.kind.data,
-                "round_id": form.round_id.data or None,
-                "weight": form.weight.data,
-            },
-            component_id=component.id if component else None,
-            **actor(),
-        )
+        fields = {
+            "name": form.name.data,
+            "kind": form.kind.data,
+            "round_id": form.round_id.data or None,
+            "weight": form.weight.data,
+        }
+        try:
+            campaigns.save_component(
+                db,
+                campaign.id,
+                fields,
+                component_id=component.id if component else None,
+                selector=selector_from(form.selector),
+                **actor(),
+            )
+        except DomainError as refused:  # said on the same form, with what was typed
+            db.rollback()
+            page, _status = render_form(form, _("评分组成"), refusal=error_text(refused))
+            return page, refused.status
         db.commit()
         flash(_("已保存"))
         return redirect(url_for("admin.campaign", campaign_id=campaign.id))

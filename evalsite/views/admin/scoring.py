@@ -27,7 +27,7 @@ from surveys.i18n import N_
 from surveys.models import Campaign, Component, ComponentKind, ScoringRun, Target, Veto
 from surveys.scoring.compare import compare_runs
 from surveys.scoring.display import shown
-from surveys.services import score_sheets, scoring_rules, vetoes
+from surveys.services import honour_lists, score_sheets, scoring_rules, vetoes
 from surveys.services.ledger import problems_for_target
 from surveys.services.lookup import get
 from surveys.services.scoring_runs import latest_run, load_rules, save_run, score_campaign
@@ -51,7 +51,7 @@ def run_scoring(campaign_id: int):
     claim_write_lock(db)
     run = save_run(db, result, **actor())
     db.commit()
-    flash(_("计分完成，已保存为第 %(id)d 次计分", id=run.id))
+    flash(_("计分完成，已保存为第 %(id)d 次计分", id=run.number))
     return redirect(url_for("admin.scoring_run", campaign_id=campaign_id, run=run.id))
 
 
@@ -216,6 +216,10 @@ def _scoring_page(campaign_id: int, *, rules_form=None, veto_form=None, sheet_fo
         view=shown(run.result) if run else None,
         rules_form=rules_form,
         rules_notes=[r.to_dict() for r in scoring_rules.shortfalls(db, campaign.id, saved_rules)],
+        honour_lists=[
+            (row, [r.to_dict() for r in honour_lists.shortfalls(db, row, saved_rules)])
+            for row in honour_lists.list_lists(db, campaign.id)
+        ],
         veto_form=veto_form or _veto_form(db, campaign, VetoForm(formdata=None)),
         vetoes=vetoes.list_vetoes(db, campaign.id),
         imported=imported,
