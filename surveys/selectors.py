@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from surveys.errors import DomainError
 from surveys.i18n import N_, MsgId
+from surveys.models.campaign import Category
 from surveys.models.organisation import Target, TargetKind
 
 #: The kinds in the order a selector names them, with their words.
@@ -95,6 +96,10 @@ class TargetSelector:
             merged[part] = mine if mine is not None else theirs
         return TargetSelector(**merged)
 
+    def columns(self) -> dict:
+        """The selector as the three columns of ``SelectorColumns`` (to set and audit them)."""
+        return {"selector_kind": self.kind, "selector_category_id": self.category_id, "selector_unit_id": self.unit_id}
+
     def describe(self, category_name: str | None = None, unit_name: str | None = None) -> list[str]:
         """The selector in words, as parts to join with " · ": msgids for the kind and for
         "every target", the organiser's names for the category and the unit as they are."""
@@ -120,6 +125,17 @@ def count_targets(session: Session, campaign_id: int, selector: TargetSelector) 
 
 class SelectorMatchesNothing(DomainError):
     """A selector that matches none of the campaign's targets; the form shows it by the selector."""
+
+
+def targets_per_category(session: Session, campaign_id: int, selector: TargetSelector) -> dict[str, int]:
+    """How many of the campaign's targets the selector matches in each category (by name)."""
+    statement = (
+        select(Category.name, func.count(Target.id))
+        .join(Category, Category.id == Target.category_id)
+        .where(Target.campaign_id == campaign_id, selector.clause())
+        .group_by(Category.name)
+    )
+    return dict(session.execute(statement).all())
 
 
 def require_targets(session: Session, campaign_id: int, selector: TargetSelector) -> int:

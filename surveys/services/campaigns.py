@@ -101,11 +101,7 @@ def save_component(
         raise Conflict(N_("评分组成 %(name)s 已存在"), name=values["name"])
     if selector is not None:
         require_targets(session, campaign.id, selector)
-        values |= {
-            "selector_kind": selector.kind,
-            "selector_category_id": selector.category_id,
-            "selector_unit_id": selector.unit_id,
-        }
+        values |= selector.columns()
     if component is None:
         component = Component(**values)
         campaign.components.append(component)

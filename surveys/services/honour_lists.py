@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from surveys.errors import Conflict, DomainError
 from surveys.i18n import N_
-from surveys.models import Campaign, Category, HonourList, RankScope, Target
+from surveys.models import Campaign, HonourList, RankScope
 from surveys.scoring import ranking
 from surveys.scoring.config import ListConfig, Rules
 from surveys.scoring.evaluate import marks_for
 from surveys.scoring.reasons import Reason
-from surveys.selectors import TargetSelector, require_targets
+from surveys.selectors import TargetSelector, require_targets, targets_per_category
 from surveys.services import audit
 from surveys.services.lookup import get
 from surveys.services.scoring_rules import _count, _optional_number
@@ -59,11 +59,7 @@ def save_list(
     if any(lst.name == values["name"] for lst in others):
         raise Conflict(N_("排名名单“%(name)s”已存在"), name=values["name"])
     require_targets(session, campaign.id, selector)
-    values |= {
-        "selector_kind": selector.kind,
-        "selector_category_id": selector.category_id,
-        "selector_unit_id": selector.unit_id,
-    }
+    values |= selector.columns()
     if row is None:
         position = max((lst.position for lst in others), default=-1) + 1
         row = HonourList(campaign_id=campaign.id, position=position)
@@ -90,12 +86,6 @@ def delete_list(session: Session, list_id: int, *, now: datetime, actor_id: int 
 
 def shortfalls(session: Session, row: HonourList, rules: Rules) -> list[Reason]:
     """Where a list's N is larger than its targets (or a category of them) hold, in words."""
-    stmt = (
-        select(Category.name, func.count(Target.id))
-        .join(Category, Category.id == Target.category_id)
-        .where(Target.campaign_id == row.campaign_id, row.selector.clause())
-        .group_by(Category.name)
-    )
     config = ListConfig(
         name=row.name,
         top_n=row.top_n,
@@ -103,7 +93,8 @@ def shortfalls(session: Session, row: HonourList, rules: Rules) -> list[Reason]:
         top_scope=RankScope(row.top_scope).value,
         bottom_scope=RankScope(row.bottom_scope).value,
     )
-    return ranking.shortfalls(dict(session.execute(stmt).all()), marks_for(config, rules))
+    sizes = targets_per_category(session, row.campaign_id, row.selector)
+    return ranking.shortfalls(sizes, marks_for(config, rules))
 
 
 def _values(fields: dict, rules: Rules) -> dict:

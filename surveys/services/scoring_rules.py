@@ -5,16 +5,17 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from surveys.errors import DomainError
 from surveys.i18n import N_
-from surveys.models import Campaign, Category, RankScope, ScoringRules, Target
+from surveys.models import Campaign, RankScope, ScoringRules
 from surveys.scoring import ranking
 from surveys.scoring.config import MIN_SUPPRESS_BELOW, Rules, implicit_list
 from surveys.scoring.evaluate import marks_for
 from surveys.scoring.reasons import Reason
+from surveys.selectors import TargetSelector, targets_per_category
 from surveys.services import audit
 from surveys.services.lookup import get
 
@@ -46,13 +47,8 @@ def save_rules(
 
 def shortfalls(session: Session, campaign_id: int, rules: Rules) -> list[Reason]:
     """Where the implicit list's N is larger than the campaign's targets (or a category's) hold."""
-    stmt = (
-        select(Category.name, func.count(Target.id))
-        .join(Category, Category.id == Target.category_id)
-        .where(Target.campaign_id == campaign_id)
-        .group_by(Category.name)
-    )
-    return ranking.shortfalls(dict(session.execute(stmt).all()), marks_for(implicit_list(rules), rules))
+    sizes = targets_per_category(session, campaign_id, TargetSelector())
+    return ranking.shortfalls(sizes, marks_for(implicit_list(rules), rules))
 
 
 def _values(rules: ScoringRules, fields: dict) -> dict:
