@@ -180,12 +180,14 @@ def test_each_list_has_its_heading_with_its_top_and_bottom_on_the_public_page_th
     token = publish(session, clients, campaign, run_id)
 
     public = page_text(clients["anonymous"].get(f"/public/{token}"))
+    leader = page_text(clients["leader"].get(f"/results/campaigns/{campaign}"))
     pdf = pdf_text(download(clients["leader"], campaign, "report.pdf"), tmp_path)
     book = load_workbook(io.BytesIO(download(clients["leader"], campaign, "results.xlsx")))
 
     assert re.search(r"综合管理排名 十佳 1 李四 .*89\.33.* 末位 2 张三 .*83\.00", public)
     assert re.search(r"行政执法排名 十佳 1 赵六 .*83\.00", public)
     assert public.index("综合管理排名") < public.index("行政执法排名")
+    assert "综合管理排名 十佳 A2 李四 末位 A1 张三 行政执法排名 十佳 B1 赵六" in leader
     assert re.search(r"综合管理排名\s+十佳（1）.*李四.*末位（1）.*张三", pdf, re.S)
     assert re.search(r"行政执法排名\s+十佳（1）.*赵六.*末位（0）", pdf, re.S)
     listed = [row for row in book["排名名单"].iter_rows(min_row=2, values_only=True)]
