@@ -22,6 +22,7 @@ from evalsite.scoring_text import reason_text
 from surveys.cells import csv_writer
 from surveys.db import claim_write_lock
 from surveys.errors import DomainError, NotFound
+from surveys.scoring.display import shown
 from surveys.scoring.results import to_json
 from surveys.services.ballot_export import HEADER, ballot_rows
 from surveys.services.scoring_runs import save_run, score_campaign
@@ -52,7 +53,7 @@ def score(campaign_id: int, json_path: Path, save: bool, allow_open: bool) -> No
             raise click.BadParameter(f"no campaign with id {campaign_id}", param_hint="CAMPAIGN") from None
         except DomainError as error:
             raise click.ClickException(error_text(error)) from None
-        json.dump(to_json(result), out.file, ensure_ascii=False, indent=2)
+        json.dump(shown(to_json(result)), out.file, ensure_ascii=False, indent=2)  # as the pages show it
         out.file.write("\n")
         db.rollback()  # end the read snapshot; the write below starts as a writer (SQLite)
         run_number = None

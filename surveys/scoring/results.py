@@ -128,13 +128,13 @@ class ScoreResult:
     campaign_id: int | None = None
 
 
-def to_json(result: ScoreResult, *, suppress: bool = True) -> dict:
-    """The result as JSON-ready data, every list in a fixed order.
+def to_json(result: ScoreResult) -> dict:
+    """The result as JSON-ready data, every list in a fixed order, every figure in it.
 
-    With ``suppress``, group and item figures over fewer ballots than the configured
-    threshold are replaced by null (anonymity, DESIGN.md section 5); totals stay.
+    This is what a run stores. Nothing here is suppressed: whatever is shown or exported
+    (pages, workbooks, PDF, ``flask score --json``) goes through ``display.shown`` first, the
+    one place that decides what may be shown (anonymity, DESIGN.md section 5).
     """
-    below = result.config["rules"]["suppress_below"] if suppress else 0
     has_lists = bool(result.lists)
     return {
         "format": "evalsite-scoring/1",
@@ -142,14 +142,14 @@ def to_json(result: ScoreResult, *, suppress: bool = True) -> dict:
         "is_provisional": result.is_provisional,
         "ranking_rule": "totals rounded half up to two decimals; equal totals share a rank (1, 2, 2, 4)",
         "config": result.config,
-        "targets": [_target(t, below, has_lists) for t in result.targets],
+        "targets": [_target(t, has_lists) for t in result.targets],
         "integrity": list(result.integrity),
         "notes": [r.to_dict() for r in result.notes],
         "lists": [{**lst, "notes": [r.to_dict() for r in lst["notes"]]} for lst in result.lists],
     }
 
 
-def _target(t: TargetResult, below: int, has_lists: bool) -> dict:
+def _target(t: TargetResult, has_lists: bool) -> dict:
     out = {
         "code": t.code,
         "name": t.name,
@@ -164,7 +164,7 @@ def _target(t: TargetResult, below: int, has_lists: bool) -> dict:
         "flags": t.flags,
         "ballots": t.ballots,
         "reasons": [r.to_dict() for r in t.reasons],
-        "components": [_component(c, below) for c in t.components],
+        "components": [_component(c) for c in t.components],
     }
     if has_lists:
         placed = {p.list: p for p in t.placements}
@@ -178,7 +178,7 @@ def _placement(name: str, p: Placement | None) -> dict:
     return {"name": name, "rank": p.rank, "category_rank": p.category_rank, "flags": p.flags}
 
 
-def _component(c: ComponentScore, below: int) -> dict:
+def _component(c: ComponentScore) -> dict:
     out = {
         "name": c.name,
         "kind": c.kind.value,
@@ -190,14 +190,12 @@ def _component(c: ComponentScore, below: int) -> dict:
     if c.kind is ComponentKind.IMPORTED:
         out["imported"] = None if c.imported is None else {"score": _num(c.imported[0]), "max": _num(c.imported[1])}
         return out
-    out["groups"] = [_group(g, below) for g in c.groups]
-    shown = sum(g.n for g in c.groups) >= below or not any(count for _label, count in c.levels)
-    out["levels"] = [{"label": label, "count": count if shown else None} for label, count in c.levels]
+    out["groups"] = [_group(g) for g in c.groups]
+    out["levels"] = [{"label": label, "count": count} for label, count in c.levels]
     return out
 
 
-def _group(g: GroupScore, below: int) -> dict:
-    hidden = 0 < g.n < below
+def _group(g: GroupScore) -> dict:
     out = {
         "name": g.name,
         "weight": _num(g.weight),
@@ -222,8 +220,6 @@ def _group(g: GroupScore, below: int) -> dict:
         "satisfaction_ci95": _pair(g.satisfaction_ci95),
         "items": [{"code": i.code, "weight": _num(i.weight), "n": i.n, "mean": _num(i.mean)} for i in g.items],
     }
-    if hidden:
-        figures = {key: None for key in figures}
     return {**out, **figures}
 
 

@@ -242,7 +242,7 @@ def save_run(session: Session, result: ScoreResult, *, now: datetime, actor_id: 
         created_by=actor_id,
         digest=result.digest,
         config=result.config,
-        result=to_json(result, suppress=False),
+        result=to_json(result),
         is_frozen=False,
     )
     session.add(run)

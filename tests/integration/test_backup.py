@@ -216,7 +216,7 @@ def closed_and_scored(engine, round_id: int, campaign_id: int) -> dict:
         rounds.close_round(session, round_id, now=NOW, actor_id=None)
         session.commit()
     with make_session_factory(engine)() as session:
-        return to_json(score_campaign(session, campaign_id), suppress=False)
+        return to_json(score_campaign(session, campaign_id))
 
 
 def test_a_backup_taken_under_load_is_one_consistent_moment_and_scores_like_it(

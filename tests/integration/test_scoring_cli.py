@@ -8,9 +8,12 @@ import json
 from sqlalchemy import func, select
 
 from surveys.models import Ballot, Rating, ScoringRun
+from surveys.scoring.display import shown
 from surveys.scoring.results import to_json
+from surveys.services.scoring_rules import save_rules
 from surveys.services.scoring_runs import score_campaign
-from tests.builders import GOLDEN_INPUT_DIGEST, build_campaign
+from tests.builders import FOUR_BALLOTS, GOLDEN_INPUT_DIGEST, build_campaign
+from tests.conftest import NOW
 
 
 def fresh(session):
@@ -28,7 +31,7 @@ def test_score_writes_the_run_as_json(runner, session, tmp_path):
     assert result.exit_code == 0, result.output
     assert GOLDEN_INPUT_DIGEST in result.output and "排名 4，一票否决 1，数据不足 1" in result.output
     data = json.loads(path.read_text(encoding="utf-8"))
-    assert data == to_json(score_campaign(fresh(session), ids["campaign"]))
+    assert data == shown(to_json(score_campaign(fresh(session), ids["campaign"])))  # as the pages show it
     session.rollback()
     assert data["digest"] == GOLDEN_INPUT_DIGEST
     assert data["config"]["components"][0]["round"]["groups"][0] == {
@@ -110,3 +113,25 @@ def test_export_ballots_refuses_an_open_or_unknown_round(runner, session, tmp_pa
     unknown = runner.invoke(args=["export-ballots", "999999", "--csv", str(path)])
     assert unknown.exit_code == 2 and "no round with id 999999" in unknown.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_score_json_hides_what_the_pages_hide(runner, session, tmp_path):
+    """One rule decides what may be shown (display.shown): the file `flask score --json`
+    writes holds no figure of a target with too few ballots, as no page does."""
+    ids = build_campaign(session, FOUR_BALLOTS)
+    save_rules(session, ids["campaign"], {"suppress_below": 5}, now=NOW, actor_id=None)
+    session.commit()
+    path = tmp_path / "run.json"
+
+    assert runner.invoke(args=["score", str(ids["campaign"]), "--json", str(path)]).exit_code == 0
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    raw = to_json(score_campaign(fresh(session), ids["campaign"]))
+    session.rollback()
+    assert data == shown(raw)
+    a2 = next(t for t in data["targets"] if t["code"] == "A2")  # 4 ballots, the threshold 5
+    assert a2["suppressed"] is True
+    assert [a2[key] for key in ("total", "total_unrounded", "grade", "rank", "ballots")] == [None] * 5
+    groups = a2["components"][0]["groups"]
+    assert {g["n"] for g in groups} == {None} and {g["score"] for g in groups} == {None}
+    assert {level["count"] for level in a2["components"][0]["levels"]} == {None}

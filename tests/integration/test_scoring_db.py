@@ -29,8 +29,8 @@ from tests.builders import (
 )
 from tests.conftest import NOW
 
-#: SHA-256 of the paper campaign's whole JSON result, on any database.
-GOLDEN_JSON_SHA256 = "2e437b9a2cf16fe8e45432e3fb8f762525d4ca00af1b3082f0a07cdccbce171c"
+#: SHA-256 of the paper campaign's whole JSON result (every figure, unsuppressed, as a run stores it), on any database.
+GOLDEN_JSON_SHA256 = "3f94ac9bd86885cabc07049d2bd57d53a63cf3976de266b45c2f18c67be144cd"
 
 
 def test_the_paper_campaign_scores_as_computed_by_hand(session):
@@ -122,7 +122,7 @@ def test_scoring_twice_gives_the_same_digest_and_json_and_a_saved_run_keeps_them
     session.commit()
     stored = session.get(ScoringRun, run.id)
     assert (stored.digest, stored.is_frozen, stored.config) == (first.digest, False, first.config)
-    assert stored.result == to_json(first, suppress=False)
+    assert stored.result == to_json(first)
     entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "scoring.run")).one()
     assert entry.detail == {"ranked": 4, "vetoed": 1, "insufficient": 1}
 

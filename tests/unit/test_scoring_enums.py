@@ -62,7 +62,7 @@ def test_members_and_strings_give_the_same_recorded_configuration_and_digest():
 
 def test_a_run_writes_plain_strings_into_its_json():
     built = config(RoundStatus.CLOSED, Aggregation.MEAN, ComponentKind.ROUND, RankScope.OVERALL)
-    result = to_json(score(built, Inputs(targets=(TargetInfo(1, "A1", "甲", "综合管理"),))), suppress=False)
+    result = to_json(score(built, Inputs(targets=(TargetInfo(1, "A1", "甲", "综合管理"),))))
     recorded = to_dict(built)
 
     assert type(result["targets"][0]["status"]) is str
