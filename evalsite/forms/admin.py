@@ -12,6 +12,7 @@ from wtforms import (
     BooleanField,
     DateField,
     FloatField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectField,
@@ -55,6 +56,24 @@ class TargetForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField(_l("CSV 或 XLSX 文件"), validators=[FileRequired()])
+    mode = SelectField(
+        _l("导入方式"),
+        choices=choices(
+            [
+                ("add", _l("新增：文件中的编号都应是新的")),
+                ("update", _l("更新：按编号更新已有对象、新增其余（先预览）")),
+            ]
+        ),
+        default="add",
+    )
+
+
+class ConfirmImportForm(FlaskForm):
+    """The previewed file, carried to the confirmation unchanged (base64) with the plan's digest."""
+
+    content = HiddenField(validators=[DataRequired()])
+    filename = HiddenField(validators=[Length(max=200)])
+    digest = HiddenField(validators=[DataRequired(), Length(max=64)])
 
 
 class QuestionnaireForm(FlaskForm):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 
 from flask import Response, flash, redirect, render_template, request, url_for
@@ -10,13 +11,14 @@ from sqlalchemy import select
 
 from evalsite.auth import ORGANISERS, role_required
 from evalsite.database import get_session
-from evalsite.forms.admin import ImportForm, TargetForm
+from evalsite.forms.admin import ConfirmImportForm, ImportForm, TargetForm
 from evalsite.forms.base import choices, edit_form
 from evalsite.i18n import error_text, translate
 from evalsite.views.admin import actor, bp, page_number, query_int, render_form
 from surveys.cells import csv_writer
-from surveys.errors import DomainError
-from surveys.imports.targets import TEMPLATE_HEADER, import_targets
+from surveys.errors import Conflict, DomainError
+from surveys.i18n import N_
+from surveys.imports.targets import TEMPLATE_HEADER, apply_update, import_targets, plan_update
 from surveys.models import Campaign, Category, Target, TargetKind
 from surveys.selectors import KIND_LABELS, TargetSelector, select_targets
 from surveys.services import organisation
@@ -111,8 +113,11 @@ def upload_targets(campaign_id: int):
     problems, message = [], None
     if form.validate_on_submit():
         upload = form.file.data
+        filename, data = upload.filename or "", upload.read()
         try:
-            result = import_targets(db, campaign.id, upload.filename or "", upload.read(), **actor())
+            if form.mode.data == "update":
+                return _preview(campaign, filename, data)
+            result = import_targets(db, campaign.id, filename, data, **actor())
         except DomainError as rejected:
             db.rollback()
             message = error_text(rejected)
@@ -125,6 +130,42 @@ def upload_targets(campaign_id: int):
             return redirect(url_for("admin.targets", campaign_id=campaign.id))
     status = 400 if form.is_submitted() else 200
     html = render_template("admin/import.html", campaign=campaign, form=form, problems=problems, message=message)
+    return html, status
+
+
+@bp.post("/campaigns/<int:campaign_id>/targets/import/confirm")
+@role_required(*ORGANISERS)
+def confirm_target_update(campaign_id: int):
+    """Carry out a previewed 更新 import; refused (and previewed again) if anything changed."""
+    db = get_session()
+    campaign = get(db, Campaign, campaign_id)
+    form = ConfirmImportForm()
+    try:
+        data = base64.b64decode(form.content.data or "", validate=True)
+    except ValueError:
+        data = b""
+    if not form.validate_on_submit() or not data:
+        raise DomainError(N_("确认的内容不完整，请重新上传文件"))
+    filename = form.filename.data or ""
+    try:
+        plan = apply_update(db, campaign.id, filename, data, digest=form.digest.data, **actor())
+    except Conflict as changed:
+        db.rollback()
+        return _preview(campaign, filename, data, notice=error_text(changed), status=409)
+    db.commit()
+    flash(_("已更新：新增 %(new)d 个，修改 %(changed)d 个", new=len(plan.new), changed=len(plan.changed)))
+    return redirect(url_for("admin.targets", campaign_id=campaign.id))
+
+
+def _preview(campaign: Campaign, filename: str, data: bytes, *, notice: str | None = None, status: int = 200):
+    """The 更新 preview: N new, M changed (each field old → new), K unchanged; nothing written."""
+    plan = plan_update(get_session(), campaign.id, filename, data)
+    confirm = ConfirmImportForm(
+        formdata=None, content=base64.b64encode(data).decode(), filename=filename, digest=plan.digest
+    )
+    html = render_template(
+        "admin/import_preview.html", campaign=campaign, plan=plan, confirm=confirm, notice=notice, kinds=KIND_LABELS
+    )
     return html, status
 
 
