@@ -16,10 +16,11 @@ from flask_login import FlaskLoginClient
 
 from evalsite.auth import LoginUser
 from evalsite.keys import code_keys
+from surveys.db import make_session_factory
 from surveys.models import ProblemSource, Role, User
 from surveys.services import issuing, problems
 from surveys.services.attachments import Upload
-from tests.conftest import NOW
+from tests.conftest import NOW, campaign_ready_to_open, empty_tables, put_back_rows, table_rows
 from tests.ledger_world import KW, PNG
 from tests.web.support import Rule, collect_rules, database_rows, location, page_text, rules_of
 
@@ -158,6 +159,26 @@ def world_ids(app, session, make_campaign) -> dict[str, object]:
     }
 
 
+@pytest.fixture(scope="module")
+def world_rows(shared_app, engine) -> tuple[dict[str, object], dict[str, list[dict]]]:
+    """`world_ids`, built once for the module's six hundred cases and kept as rows."""
+    session = make_session_factory(engine)()
+    try:
+        ids = world_ids(shared_app, session, lambda: campaign_ready_to_open(session))
+        return ids, table_rows(engine)
+    finally:
+        session.close()
+        empty_tables(engine)
+
+
+@pytest.fixture
+def world(app, engine, world_rows) -> dict[str, object]:
+    """The world of `world_ids`, the same rows in every case (put back, not built again)."""
+    ids, rows = world_rows
+    put_back_rows(engine, rows)
+    return ids
+
+
 def client_as(app, session, role: str, unit_id: int):
     """A test client signed in as ``role``.
 
@@ -213,11 +234,11 @@ def refusal(rule: Rule, access: Access, role: str, method: str) -> str | None:
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("rule", RULES, ids=str)
-def test_each_role_gets_exactly_what_the_route_allows(app, session, make_campaign, rule, role):
+def test_each_role_gets_exactly_what_the_route_allows(app, session, world, rule, role):
     """GET and POST of one route by one role: let through, or refused without a write."""
     access = access_of(rule)
     assert access is not None, f"{rule.path} ({rule.endpoint}) is not classified: add it to ACCESS"
-    ids = world_ids(app, session, make_campaign)
+    ids = world
     client = client_as(app, session, role, ids["unit_id"])
     url = url_of(app, rule, ids)
     path_methods = set().union(*(other.methods for other in RULES if other.path == rule.path))
@@ -263,9 +284,9 @@ GET_RULES = [rule for rule in RULES if "GET" in rule.methods]
 
 
 @pytest.mark.parametrize("rule", GET_RULES, ids=str)
-def test_no_get_request_writes_to_the_database(app, session, make_campaign, rule):
+def test_no_get_request_writes_to_the_database(app, session, world, rule):
     """Reads never write: an admin's GET leaves every row, audit entries included, as it was."""
-    ids = world_ids(app, session, make_campaign)
+    ids = world
     client = client_as(app, session, "admin", ids["unit_id"])
     before = database_rows(session)
     response = client.get(url_of(app, rule, ids))
