@@ -366,3 +366,27 @@ def open_problem(session, world, unit_key="unit_a", **kw) -> int:
 
 def keys_of(app) -> CodeKeys:
     return CodeKeys(derive=app.config["CODE_KEY"].encode(), lookup=app.config["LOOKUP_KEY"].encode())
+
+
+#: Three departments, in the order pinyin puts them: 财政局 (cai), 民政局 (min), 税务局 (shui).
+DEPARTMENTS = ["税务局", "财政局", "民政局"]
+
+
+def add_departments(session, campaign) -> None:
+    """Per department of `DEPARTMENTS`: two 科长 (persons) and one window, all 行政执法."""
+    for number, name in enumerate(DEPARTMENTS, start=1):
+        unit = organisation.save_unit(session, name, None, **KW)
+        for index, (kind, title) in enumerate([("person", "政策法规科科长"), ("person", "办公室主任"), ("window", "")]):
+            organisation.save_target(
+                session,
+                campaign.id,
+                {
+                    "code": f"D{number}{index}",
+                    "name": f"{name}{index}",
+                    "kind": kind,
+                    "title": title,
+                    "category": "行政执法",
+                    "unit_id": unit.id,
+                },
+                **KW,
+            )

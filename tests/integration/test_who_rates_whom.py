@@ -11,32 +11,10 @@ from surveys.selectors import SelectorMatchesNothing, TargetSelector
 from surveys.services import campaigns, issuing, organisation, rounds
 from surveys.services.casting import BallotInvalid, cast_ballot, open_ticket
 from surveys.services.issuing import CoversNothing
+from tests.builders import KEYS, add_departments, answers_for, counts
 from tests.conftest import NOW
-from tests.integration.test_casting import KEYS, answers_for, counts
 
 KW = {"now": NOW, "actor_id": None}
-#: Three departments, in the order pinyin puts them: 财政局 (cai), 民政局 (min), 税务局 (shui).
-DEPARTMENTS = ["税务局", "财政局", "民政局"]
-
-
-def add_departments(session, campaign) -> None:
-    """Per department of `DEPARTMENTS`: two 科长 (persons) and one window, all 行政执法."""
-    for number, name in enumerate(DEPARTMENTS, start=1):
-        unit = organisation.save_unit(session, name, None, **KW)
-        for index, (kind, title) in enumerate([("person", "政策法规科科长"), ("person", "办公室主任"), ("window", "")]):
-            organisation.save_target(
-                session,
-                campaign.id,
-                {
-                    "code": f"D{number}{index}",
-                    "name": f"{name}{index}",
-                    "kind": kind,
-                    "title": title,
-                    "category": "行政执法",
-                    "unit_id": unit.id,
-                },
-                **KW,
-            )
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import pytest
 
 from surveys.models import Role
 from surveys.services import organisation
+from tests.builders import add_departments
 from tests.conftest import NOW
-from tests.integration.test_who_rates_whom import add_departments
 
 KW = {"now": NOW, "actor_id": None}
 #: The campaign's units in pinyin order; 安监局 (an) has no target in it.

@@ -12,9 +12,9 @@ from surveys.models import CodeBatch, RaterGroup, TargetKind
 from surveys.printing import unit_parts
 from surveys.selectors import TargetSelector
 from surveys.services import organisation
+from tests.builders import add_departments
 from tests.conftest import NOW
-from tests.integration.test_who_rates_whom import add_departments
-from tests.unit.test_printing import run, tool
+from tests.documents import run, tool
 from tests.web.support import database_rows, fresh, location, page_text
 
 KW = {"now": NOW, "actor_id": None}
