@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from surveys.models import Target, TargetKind
 from surveys.services import casting, issuing, rounds
+from tests.builders import KEYS, answers_for
 from tests.conftest import NOW
-from tests.integration.test_casting import KEYS, answers_for
 from tests.web.support import csv_bytes, database_rows, fresh, page_text, upload
 
 KW = {"now": NOW, "actor_id": None}
