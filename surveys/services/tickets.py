@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from surveys.models import Campaign, Item, Level, RaterGroup, Round, Target
+from surveys.models import Campaign, Item, Level, RaterGroup, Round, Target, Unit
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,8 @@ class FormTarget:
     id: int
     name: str
     title: str
+    #: The target's unit: several 政策法规科科长 exist, one per department.
+    unit: str
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,8 @@ _HEADER = (
     .where(Round.id == bindparam("round_id"), RaterGroup.id == bindparam("group_id"))
 )
 _TARGETS = (
-    select(Target.id, Target.name, Target.title)
+    select(Target.id, Target.name, Target.title, Unit.name)
+    .join(Unit, Unit.id == Target.unit_id)
     .where(Target.id.in_(bindparam("target_ids", expanding=True)))
     .order_by(Target.code)
 )

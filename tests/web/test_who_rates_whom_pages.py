@@ -8,10 +8,11 @@ import io
 import pytest
 from sqlalchemy import select
 
+from evalsite.keys import code_keys
 from surveys.models import CodeBatch, RaterGroup, TargetKind
 from surveys.printing import unit_parts
 from surveys.selectors import TargetSelector
-from surveys.services import organisation
+from surveys.services import issuing, organisation, rounds
 from tests.builders import add_departments
 from tests.conftest import NOW
 from tests.documents import run, tool
@@ -149,3 +150,17 @@ def pdf_pages(data: bytes, tmp_path) -> list[str]:
 def test_per_unit_prints_split_into_files_by_whole_units():
     assert unit_parts([50, 50, 50], 2000) == [[0, 1, 2]]
     assert unit_parts([1500, 400, 300, 2500, 10], 2000) == [[0, 1], [2], [3], [4]]
+
+
+def test_the_rating_form_names_each_persons_post_and_department(app, client, session, campaign):
+    """Several 政策法规科科长 exist, one per department: the form tells them apart."""
+    round_ = campaign.rounds[0]
+    rounds.open_round(session, round_.id, **KW)
+    with app.app_context():
+        keys = code_keys()
+    _batch, (code,) = issuing.issue_batch(session, round_.id, round_.groups[0].id, 1, keys, **KW)
+    session.commit()
+    text = page_text(client.post("/r", data={"code": code}))
+    for department in ("税务局", "财政局", "民政局"):
+        assert f"{department}0 政策法规科科长 · {department}" in text
+    assert "办公室主任 · 税务局" in text
