@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from evalsite.i18n import translate
 from surveys.i18n import N_
+from surveys.labels import TARGET_STATUS, label
 from surveys.scoring import reasons
 from surveys.scoring.standings import honour_sections
-from surveys.services import publishing
 
 
 def reason_text(reason: dict | None) -> str:
@@ -29,7 +29,6 @@ FIELD_LABELS = {
     "category_rank": N_("类别内名次"),
     "flags": N_("标记"),
 }
-STATUS_LABELS = {"ranked": N_("已排名"), "vetoed": N_("一票否决"), "insufficient": N_("数据不足")}
 FLAG_LABELS = {
     "top": N_("十佳"),
     "bottom": N_("末位"),
@@ -45,8 +44,8 @@ def helpers() -> dict:
     """What the result templates call: ``reason_text``, the label tables and a run's publishing state."""
     return {
         "reason_text": reason_text,
-        "status_labels": STATUS_LABELS,
+        "status_labels": TARGET_STATUS,
         "flag_labels": FLAG_LABELS,
-        "state_label": publishing.state_label,
+        "state_label": label,
         "honour_sections": honour_sections,
     }

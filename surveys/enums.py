@@ -1,4 +1,5 @@
-"""The statuses and choices scoring shares with the models, in one module that imports nothing.
+"""The statuses and choices scoring shares with the models, in one module that imports no
+model, database or service (only the message marker and the state-machine mixin).
 
 The models store them (``surveys.models`` re-exports them) and the pure scoring pipeline
 computes with them; they become strings only at the JSON boundary (a run's recorded
@@ -11,18 +12,21 @@ from __future__ import annotations
 
 import enum
 
+from surveys.i18n import N_
+from surveys.states import StateMachine
 
-class RoundStatus(enum.StrEnum):
+
+class RoundStatus(StateMachine, enum.StrEnum):
     DRAFT = "draft"
     OPEN = "open"
     CLOSED = "closed"
 
-    def can_move_to(self, other: RoundStatus) -> bool:
+    def moves(self) -> frozenset:
         """Draft → open → closed, and nothing else."""
-        return (self, other) in {
-            (RoundStatus.DRAFT, RoundStatus.OPEN),
-            (RoundStatus.OPEN, RoundStatus.CLOSED),
-        }
+        return _ROUND_MOVES
+
+    def refusals(self) -> tuple[str, str]:
+        return N_("轮次“%(name)s”已经是%(now)s，无需重复操作"), N_("轮次“%(name)s”当前为%(now)s，不能改为%(to)s")
 
 
 class Aggregation(enum.StrEnum):
@@ -45,3 +49,6 @@ class TargetStatus(enum.StrEnum):
     RANKED = "ranked"
     VETOED = "vetoed"  #: 一票否决: listed with its reason, takes no rank
     INSUFFICIENT = "insufficient"  #: a component or required group has no score
+
+
+_ROUND_MOVES = frozenset({(RoundStatus.DRAFT, RoundStatus.OPEN), (RoundStatus.OPEN, RoundStatus.CLOSED)})

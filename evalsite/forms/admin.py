@@ -23,6 +23,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from evalsite.forms.base import choices
 from evalsite.selectors import selector_field
+from surveys.enums import Aggregation
+from surveys.labels import label
 from surveys.scales import PRESETS
 
 
@@ -102,9 +104,7 @@ class RoundForm(FlaskForm):
     is_open_round = BooleanField(_l("开放式轮次（张贴二维码，无需评议码）"))
     aggregation = SelectField(
         _l("汇总方法"),
-        choices=choices(
-            [("mean", _l("平均值")), ("median", _l("中位数")), ("trimmed", _l("去掉最高分和最低分后平均"))]
-        ),
+        choices=choices([(a.value, _l(label(a))) for a in Aggregation]),
     )
     trim_k = IntegerField(_l("去掉最高、最低分各几个"), default=0, validators=[InputRequired(), NumberRange(0, 10)])
     is_strict = BooleanField(_l("严格模式：所有评议主体都须有足够票数"))

@@ -20,6 +20,7 @@ from evalsite.views.admin import actor, query_int
 from surveys.db import claim_write_lock
 from surveys.errors import NotFound
 from surveys.i18n import N_
+from surveys.labels import label
 from surveys.models import Campaign, Role, RunState, ScoringRun
 from surveys.reports.facts import run_facts
 from surveys.scoring.display import shown
@@ -41,7 +42,7 @@ def index():
         published=publishing.runs_in_state(db, RunState.PUBLISHED),
         pages={p.campaign_id: p.token for p in publishing.public_pages(db)},
         facts=lambda run: run_facts(db, run, current_app.config["TIMEZONE"]),
-        state_label=publishing.state_label,
+        state_label=label,
     )
 
 

@@ -16,9 +16,9 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveys.db import Base
-from surveys.errors import Conflict
 from surveys.i18n import N_
 from surveys.models.types import enum_column
+from surveys.states import StateMachine
 
 
 class ProblemSource(enum.Enum):
@@ -30,7 +30,7 @@ class ProblemSource(enum.Enum):
     OTHER = "other"
 
 
-class ProblemState(enum.Enum):
+class ProblemState(StateMachine, enum.Enum):
     OPEN = "open"  #: filed, waiting for the unit's report (待整改)
     REPORTED = "reported"  #: the unit reported, waiting for the organiser's verdict (待核验)
     REOPENED = "reopened"  #: judged 不满意: to be rectified again by a new deadline (重新整改)
@@ -45,11 +45,11 @@ class ProblemState(enum.Enum):
     def is_final(self) -> bool:
         return self in (ProblemState.CLOSED, ProblemState.WITHDRAWN)
 
-    def move_to(self, other: ProblemState) -> ProblemState:
-        """``other`` if the ledger allows the move from this state; raises Conflict (409) otherwise."""
-        if (self, other) not in TRANSITIONS:
-            raise Conflict(N_("整改事项当前状态不允许此操作"))
-        return other
+    def moves(self) -> frozenset:
+        return TRANSITIONS
+
+    def refusals(self) -> tuple[None, str]:
+        return None, N_("整改事项当前状态不允许此操作")
 
 
 #: Every legal move; anything else is refused.

@@ -10,9 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from surveys.db import Base
 from surveys.enums import RankScope
+from surveys.i18n import N_
 from surveys.models.selector import SelectorColumns
 from surveys.models.types import enum_column
 from surveys.scoring.config import DEFAULT_BURST_PER_DAY, DEFAULT_GRADE_BANDS, DEFAULT_SUPPRESS_BELOW, Rules
+from surveys.states import StateMachine
 
 
 def _default_bands() -> list:
@@ -132,7 +134,7 @@ class ImportedScore(Base):
     target = relationship("Target")
 
 
-class RunState(enum.Enum):
+class RunState(StateMachine, enum.Enum):
     """Where a stored run is on its way to the public (``surveys.services.publishing``)."""
 
     DRAFT = "draft"  #: stored, may be superseded by a new run
@@ -141,14 +143,25 @@ class RunState(enum.Enum):
     PUBLISHED = "published"  #: shown on the public results page; one per campaign
     WITHDRAWN = "withdrawn"  #: was published, taken down with a reason; kept for the record
 
-    def can_move_to(self, other: RunState) -> bool:
+    def moves(self) -> frozenset:
         """Draft → frozen → signed → published → withdrawn, and nothing else."""
-        return (self, other) in {
-            (RunState.DRAFT, RunState.FROZEN),
-            (RunState.FROZEN, RunState.SIGNED),
-            (RunState.SIGNED, RunState.PUBLISHED),
-            (RunState.PUBLISHED, RunState.WITHDRAWN),
-        }
+        return _RUN_MOVES
+
+    def refusals(self) -> tuple[str, str]:
+        return (
+            N_("第 %(id)d 次计分已经是“%(now)s”，无需重复操作"),
+            N_("第 %(id)d 次计分当前为“%(now)s”，不能改为“%(to)s”"),
+        )
+
+
+_RUN_MOVES = frozenset(
+    {
+        (RunState.DRAFT, RunState.FROZEN),
+        (RunState.FROZEN, RunState.SIGNED),
+        (RunState.SIGNED, RunState.PUBLISHED),
+        (RunState.PUBLISHED, RunState.WITHDRAWN),
+    }
+)
 
 
 #: What a frozen run keeps for ever: changing any of these after freezing raises.

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from surveys.labels import TARGET_STATUS
+
 #: What a report shows where ``shown`` hid a figure (anonymity, DESIGN.md section 5).
 SUPPRESSED = "—（票数过少）"
 #: What a report shows where there is no figure at all (not ranked, no score).
 NONE = "—"
-STATUS = {"ranked": "已排名", "vetoed": "一票否决", "insufficient": "数据不足"}
+STATUS = TARGET_STATUS
 FLAGS = {"top": "十佳", "bottom": "末位"}
 
 RANKING_HEADER = (

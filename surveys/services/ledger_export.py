@@ -10,8 +10,8 @@ from openpyxl.styles import Alignment, Font
 from sqlalchemy.orm import Session
 
 from surveys.cells import append_row
-from surveys.i18n import N_
-from surveys.models import Campaign, Problem, ProblemSource, ProblemState, ProblemStep, StepKind, Verdict
+from surveys.labels import HONOUR, PROBLEM_SOURCE, PROBLEM_STATE, VERDICT
+from surveys.models import Campaign, Problem, ProblemState, ProblemStep, StepKind
 from surveys.moments import local
 from surveys.services.ledger import Filters, list_problems
 from surveys.services.lookup import get
@@ -22,28 +22,6 @@ HEADER = [
     "问题描述", "群众意见摘录", "整改与核验记录", "最终评价", "销号人", "销号时间", "红黑榜",
 ]  # fmt: skip
 
-STATE_LABELS = {
-    ProblemState.OPEN: N_("待整改"),
-    ProblemState.REPORTED: N_("待核验"),
-    ProblemState.REOPENED: N_("重新整改"),
-    ProblemState.CLOSED: N_("已销号"),
-    ProblemState.WITHDRAWN: N_("已撤销"),
-}
-SOURCE_LABELS = {
-    ProblemSource.COMMENT: N_("评议意见"),
-    ProblemSource.LOW_ITEM: N_("低分测评指标"),
-    ProblemSource.INSPECTION: N_("督查检查"),
-    ProblemSource.UNANNOUNCED: N_("明察暗访"),
-    ProblemSource.HOTLINE: N_("12345热线"),
-    ProblemSource.OTHER: N_("其他"),
-}
-VERDICT_LABELS = {
-    Verdict.SATISFIED: N_("满意"),
-    Verdict.BASICALLY_SATISFIED: N_("基本满意"),
-    Verdict.UNSATISFIED: N_("不满意"),
-}
-HONOUR_LABELS = {"red": N_("红榜"), "black": N_("黑榜")}
-
 
 def history(problem: Problem, zone: str) -> str:
     """The problem's reports and verdicts, one line each dated on ``zone``'s calendar, oldest first."""
@@ -53,7 +31,7 @@ def history(problem: Problem, zone: str) -> str:
 def _step_text(step: ProblemStep) -> str:
     if step.kind is StepKind.REPORT:
         return "整改报告"
-    return f"核验：{VERDICT_LABELS[step.verdict]}" + (f"（新期限 {step.deadline_on}）" if step.deadline_on else "")
+    return f"核验：{VERDICT[step.verdict]}" + (f"（新期限 {step.deadline_on}）" if step.deadline_on else "")
 
 
 def ledger_rows(problems: list[Problem], today: date, zone: str) -> list[list]:
@@ -68,19 +46,19 @@ def ledger_rows(problems: list[Problem], today: date, zone: str) -> list[list]:
             [
                 number,
                 p.title,
-                STATE_LABELS[p.state],
+                PROBLEM_STATE[p.state],
                 "是" if p.is_overdue(today) else "否",
                 p.unit.name,
                 f"{p.target.code} {p.target.name}" if p.target else "",
-                SOURCE_LABELS[p.source],
+                PROBLEM_SOURCE[p.source],
                 p.deadline_on,
                 p.description,
                 p.quote,
                 history(p, zone),
-                VERDICT_LABELS[p.verdict] if p.state is ProblemState.CLOSED else "",
+                VERDICT[p.verdict] if p.state is ProblemState.CLOSED else "",
                 (p.closer.display_name or p.closer.username) if p.closer else "",
                 local(p.closed_at, zone).replace(tzinfo=None, microsecond=0) if p.closed_at else None,
-                HONOUR_LABELS[p.honour.value] if p.honour else "",
+                HONOUR[p.honour] if p.honour else "",
             ]
         )
     return rows

@@ -21,19 +21,8 @@ from surveys.models import PublicPage, RunState, ScoringRun
 from surveys.scoring.display import shown
 from surveys.services import audit
 
-STATE_LABELS = {
-    RunState.DRAFT: N_("未冻结"),
-    RunState.FROZEN: N_("已冻结，待领导签发"),
-    RunState.SIGNED: N_("已签发，待公布"),
-    RunState.PUBLISHED: N_("已公布"),
-    RunState.WITHDRAWN: N_("已撤回"),
-}
 #: Bytes of randomness in a public page's token (128 bits, 22 URL-safe characters).
 TOKEN_BYTES = 16
-
-
-def state_label(state: RunState) -> str:
-    return STATE_LABELS[state]
 
 
 def freeze_run(session: Session, run_id: int, *, now: datetime, actor_id: int | None) -> ScoringRun:
@@ -44,7 +33,7 @@ def freeze_run(session: Session, run_id: int, *, now: datetime, actor_id: int | 
     run = _locked_run(session, run_id)
     if run.result.get("is_provisional"):
         raise Conflict(N_("第 %(id)d 次计分是临时结果（计分时仍有轮次在进行中），不能冻结"), id=run.number)
-    before = _move(run, RunState.FROZEN)
+    before, run.state = run.state, run.state.move_to(RunState.FROZEN, id=run.number)
     run.is_frozen = True
     run.frozen_at, run.frozen_by = now, actor_id
     return _recorded(session, run, before, now=now, actor_id=actor_id)
@@ -55,7 +44,7 @@ def sign_run(session: Session, run_id: int, *, now: datetime, actor_id: int | No
     run = _locked_run(session, run_id)
     if actor_id is not None and actor_id == run.frozen_by:
         raise Conflict(N_("冻结计分结果的人不能再签发同一结果"))
-    before = _move(run, RunState.SIGNED)
+    before, run.state = run.state, run.state.move_to(RunState.SIGNED, id=run.number)
     run.signed_at, run.signed_by = now, actor_id
     return _recorded(session, run, before, now=now, actor_id=actor_id)
 
@@ -69,7 +58,7 @@ def publish_run(session: Session, run_id: int, *, now: datetime, actor_id: int |
     current = published_run(session, run.campaign_id)
     if current is not None and current.id != run.id:
         raise Conflict(N_("第 %(id)d 次计分已公布，请先撤回再公布新的结果"), id=current.id)
-    before = _move(run, RunState.PUBLISHED)
+    before, run.state = run.state, run.state.move_to(RunState.PUBLISHED, id=run.number)
     run.published_at, run.published_by = now, actor_id
     if public_page(session, run.campaign_id) is None:
         session.add(PublicPage(campaign_id=run.campaign_id, token=secrets.token_urlsafe(TOKEN_BYTES), created_at=now))
@@ -84,7 +73,7 @@ def withdraw_run(session: Session, run_id: int, reason: str, *, now: datetime, a
     if len(reason) > 300:
         raise DomainError(N_("撤回原因不能超过 300 字"))
     run = _locked_run(session, run_id)
-    before = _move(run, RunState.WITHDRAWN)
+    before, run.state = run.state, run.state.move_to(RunState.WITHDRAWN, id=run.number)
     run.withdrawn_at, run.withdrawn_by, run.withdrawal_reason = now, actor_id, reason
     return _recorded(session, run, before, now=now, actor_id=actor_id, reason=reason)
 
@@ -141,22 +130,6 @@ def _locked_run(session: Session, run_id: int) -> ScoringRun:
     if run is None:
         raise NotFound(N_("计分结果不存在"))
     return run
-
-
-def _move(run: ScoringRun, to: RunState) -> RunState:
-    """Set the run's new state, or raise Conflict for a move ``RunState`` does not allow;
-    returns the state it had."""
-    if run.state is to:  # sent twice (a second click, a second tab): nothing left to do
-        raise Conflict(N_("第 %(id)d 次计分已经是“%(now)s”，无需重复操作"), id=run.number, now=STATE_LABELS[to])
-    if not run.state.can_move_to(to):
-        raise Conflict(
-            N_("第 %(id)d 次计分当前为“%(now)s”，不能改为“%(to)s”"),
-            id=run.number,
-            now=STATE_LABELS[run.state],
-            to=STATE_LABELS[to],
-        )
-    before, run.state = run.state, to
-    return before
 
 
 _ACTIONS = {

@@ -17,12 +17,6 @@ from surveys.services.lookup import get
 from surveys.services.sealing import seal_round
 from surveys.services.validate import positive_weight, required_text
 
-_STATUS_LABELS = {
-    RoundStatus.DRAFT: N_("草稿"),
-    RoundStatus.OPEN: N_("进行中"),
-    RoundStatus.CLOSED: N_("已结束"),
-}
-
 
 def ensure_draft(round_: Round) -> None:
     """Questionnaire, scale, groups and weights are frozen once a round has opened."""
@@ -210,12 +204,12 @@ def delete_group(session: Session, group_id: int, *, now: datetime, actor_id: in
 def open_round(session: Session, round_id: int, *, now: datetime, actor_id: int | None) -> Round:
     """Open a draft round once its configuration is complete, and freeze that configuration."""
     round_ = get(session, Round, round_id)
-    _move(round_, RoundStatus.OPEN)
+    status = round_.status.move_to(RoundStatus.OPEN, name=round_.name)
     problems = configuration_problems(round_)
     if problems:
         raise DomainError(N_("轮次还不能开放："), details=problems)
     round_.frozen_config = snapshot(round_)
-    round_.status = RoundStatus.OPEN
+    round_.status = status
     audit.record(
         session,
         "round.open",
@@ -232,8 +226,7 @@ def open_round(session: Session, round_id: int, *, now: datetime, actor_id: int 
 
 def close_round(session: Session, round_id: int, *, now: datetime, actor_id: int | None) -> Round:
     round_ = get(session, Round, round_id)
-    _move(round_, RoundStatus.CLOSED)
-    round_.status = RoundStatus.CLOSED
+    round_.status = round_.status.move_to(RoundStatus.CLOSED, name=round_.name)
     session.flush()  # the closed status is part of what the sealing transaction writes
     seal_round(session, round_.id)
     audit.record(
@@ -248,18 +241,6 @@ def close_round(session: Session, round_id: int, *, now: datetime, actor_id: int
     )
     session.flush()
     return round_
-
-
-def _move(round_: Round, to: RoundStatus) -> None:
-    if round_.status is to:  # sent twice (a second click, a second tab): nothing left to do
-        raise Conflict(N_("轮次“%(name)s”已经是%(now)s，无需重复操作"), name=round_.name, now=_STATUS_LABELS[to])
-    if not round_.status.can_move_to(to):
-        raise Conflict(
-            N_("轮次“%(name)s”当前为%(now)s，不能改为%(to)s"),
-            name=round_.name,
-            now=_STATUS_LABELS[round_.status],
-            to=_STATUS_LABELS[to],
-        )
 
 
 def configuration_problems(round_: Round) -> list[str]:
@@ -293,7 +274,3 @@ def snapshot(round_: Round) -> dict:
         questionnaire.items,
         round_.groups,
     )
-
-
-def status_label(status: RoundStatus) -> str:
-    return _STATUS_LABELS[status]

@@ -13,8 +13,9 @@ from evalsite.i18n import error_text
 from evalsite.selectors import fill_selector_choices, selector_from
 from evalsite.views.admin import actor, bp, render_form
 from surveys.errors import DomainError
+from surveys.labels import label
 from surveys.models import Campaign, Component
-from surveys.services import campaigns, organisation, rounds
+from surveys.services import campaigns, organisation
 from surveys.services.lookup import get
 
 
@@ -53,7 +54,7 @@ def campaign(campaign_id: int):
         campaign=campaign,
         target_count=organisation.count_targets(db, campaign.id),
         component_form=form,
-        status_label=rounds.status_label,
+        status_label=label,
     )
 
 

@@ -15,6 +15,7 @@ from evalsite.selectors import fill_selector_choices, selector_from, show_refusa
 from evalsite.views.admin import actor, bp, render_form
 from surveys.db import truncate_wal
 from surveys.errors import DomainError
+from surveys.labels import label
 from surveys.models import Campaign, RaterGroup, Round
 from surveys.services import rounds
 from surveys.services.lookup import get
@@ -57,7 +58,7 @@ def round_detail(round_id: int):
         round=round_,
         group_form=_group_form(round_, formdata=None),
         problems=rounds.configuration_problems(round_) if round_.is_draft else [],
-        status_label=rounds.status_label,
+        status_label=label,
         total_weight=sum(g.weight for g in round_.groups),
     )
 

@@ -13,9 +13,9 @@ from flask_login import current_user
 from evalsite.auth import READERS
 from evalsite.database import local_today, utcnow
 from evalsite.sizes import size_text
+from surveys.labels import HONOUR, PROBLEM_SOURCE, PROBLEM_STATE, VERDICT
 from surveys.models import Role
 from surveys.services.attachments import MAX_FILES
-from surveys.services.ledger_export import HONOUR_LABELS, SOURCE_LABELS, STATE_LABELS, VERDICT_LABELS
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger")
 
@@ -57,10 +57,10 @@ def _template_globals(state) -> None:
     """Labels and today's date for the ledger's partials, which other pages include too."""
     state.app.jinja_env.globals.update(
         ledger_labels={
-            "state": STATE_LABELS,
-            "source": SOURCE_LABELS,
-            "verdict": VERDICT_LABELS,
-            "honour": HONOUR_LABELS,
+            "state": PROBLEM_STATE,
+            "source": PROBLEM_SOURCE,
+            "verdict": VERDICT,
+            "honour": HONOUR,
         },
         ledger_today=local_today,
     )

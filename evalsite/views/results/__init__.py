@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session, defer
 
 from evalsite.auth import READERS
 from evalsite.views.results.cache import shown_run
+from surveys.labels import label
 from surveys.models import Campaign, Role, RunState, ScoringRun
 from surveys.scoring.standings import visible
-from surveys.services import publishing, results
+from surveys.services import results
 
 bp = Blueprint("results", __name__, url_prefix="/results")
 
@@ -57,7 +58,7 @@ def run_for(session: Session, campaign: Campaign, role: Role | None = None) -> S
 
 @bp.context_processor
 def _run_state_label() -> dict:
-    return {"run_state_label": publishing.state_label}
+    return {"run_state_label": label}
 
 
 def is_shown_to(run: ScoringRun, role: Role) -> bool:
