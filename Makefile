@@ -38,9 +38,13 @@ messages: $(STAMP)
 
 # Printed slips, posters and the terminal API point at this server unless told otherwise.
 run: export EVALSITE_PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
+# The jobs worker (prints, exports, scoring runs) runs beside the web server on the SQLite
+# queue and stops when `flask run` exits, however it exits.
 run: $(STAMP) translations
 	$(BIN)/flask init-db
 	$(BIN)/flask seed-demo --ballots 600 --history
+	$(BIN)/flask jobs-worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 # bandit: every finding is fixed or justified where it occurs (`# nosec BXXX` beside a reason).

@@ -53,6 +53,12 @@ def from_environment(environ: os._Environ | dict = os.environ) -> dict:
         # Failed sign-ins before a username or a client address is locked (evalsite.throttle).
         "LOGIN_FAILURES_PER_USERNAME": environ.get("EVALSITE_LOGIN_FAILURES_PER_USERNAME", "5 per 15 minutes"),
         "LOGIN_FAILURES_PER_ADDRESS": environ.get("EVALSITE_LOGIN_FAILURES_PER_ADDRESS", "20 per 15 minutes"),
+        # The background job queue: an SQLite file beside the database (embedded), or Redis
+        # (redis://host:port/db) in production; the folder holds the files jobs produce, shared
+        # by the web servers and the worker (evalsite.jobs).
+        "JOBS_URL": environ.get("EVALSITE_JOBS_URL", f"sqlite:///{ROOT / 'instance' / 'jobs-queue.db'}"),
+        "JOBS_QUEUE": environ.get("EVALSITE_JOBS_QUEUE", "evalsite"),
+        "JOBS_FOLDER": environ.get("EVALSITE_JOBS_FOLDER", str(ROOT / "instance" / "jobs")),
         # A form left open longer than the token's life fails with a clear message (see errors).
         "WTF_CSRF_TIME_LIMIT": int(environ.get("EVALSITE_CSRF_SECONDS", 8 * 3600)),
         **_single_sign_on(environ),

@@ -28,10 +28,23 @@ def create_app(test_config: dict | None = None) -> Flask:
     config.check(app.config)
     passwords.use_hash_method(app.config["PASSWORD_HASH_METHOD"])
 
-    from evalsite import auth, cli, database, deployment, errors, i18n, limits, security, selectors
-    from evalsite.views import account, admin, api, home, ledger, public, public_results, publishing, reports, results
+    from evalsite import auth, cli, database, deployment, errors, i18n, jobs, limits, security, selectors
+    from evalsite.views import (
+        account,
+        admin,
+        api,
+        home,
+        ledger,
+        public,
+        public_results,
+        publishing,
+        reports,
+        results,
+    )
+    from evalsite.views import jobs as job_pages
 
     database.init_app(app)
+    jobs.init_app(app)
     security.init_app(app)
     limits.init_app(app)
     i18n.init_app(app)
@@ -50,4 +63,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(public_results.bp)
     app.register_blueprint(ledger.bp)
     app.register_blueprint(account.bp)
+    app.register_blueprint(job_pages.bp)
     return app

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import func, select
 
@@ -46,7 +47,7 @@ from surveys.services.scoring_rules import save_rules
 from surveys.services.scoring_runs import save_run, score_campaign
 from surveys.services.vetoes import record_veto
 from tests.conftest import NOW
-from tests.web.support import fresh, location, page_text
+from tests.web.support import fresh, page_text
 
 # --- casting: rounds opened, codes issued and ballots cast through the services --------------
 
@@ -322,12 +323,14 @@ def publish_through(session, run_id: int, people) -> ScoringRun:
 
 
 def run_scoring(client, campaign_id: int):
-    """Run the scoring from the page; returns the run page it leads to."""
-    response = client.post(f"/admin/campaigns/{campaign_id}/scoring/run")
-    assert response.status_code == 302, page_text(response)[:300]
-    path, query = location(response)
-    assert path == f"/admin/campaigns/{campaign_id}/runs"
-    return client.get(f"{path}?run={query['run'][0]}")
+    """Run the scoring from the page (its job, here); returns the run page the job leads to."""
+    from tests.jobs_support import run_and_follow
+
+    done = run_and_follow(client.application, client, client.post(f"/admin/campaigns/{campaign_id}/scoring/run"))
+    assert done["state"] == "done", done["text"]
+    parts = urlsplit(done["result_url"])
+    assert parts.path == f"/admin/campaigns/{campaign_id}/runs"
+    return client.get(f"{parts.path}?run={parse_qs(parts.query)['run'][0]}")
 
 
 def scored(session, clients, ballots=PAPER_BALLOTS, suppress_below: int = 3) -> tuple[dict, int]:

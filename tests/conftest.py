@@ -189,21 +189,30 @@ def cheap_password_hashes():
     passwords.use_hash_method(TEST_HASH_METHOD)
 
 
+def jobs_config(folder) -> dict:
+    """A job queue and jobs folder of the app's own (SQLite queue: the embedded default), in a
+    folder apart from ``tmp_path``, which tests list to prove they left nothing behind."""
+    return {"JOBS_URL": f"sqlite:///{folder / 'queue.db'}", "JOBS_FOLDER": str(folder / "jobs")}
+
+
 @pytest.fixture(scope="session")
-def shared_app(database_url, engine):
+def shared_app(database_url, engine, tmp_path_factory):
     """One app of the test configuration for the whole session (building one costs ~40 ms)."""
-    app = create_app(app_config(database_url))
+    app = create_app(app_config(database_url, **jobs_config(tmp_path_factory.mktemp("jobs"))))
     yield app
     app.extensions["evalsite.engine"].dispose()
 
 
 @pytest.fixture
-def app(shared_app, clean_db):
+def app(shared_app, clean_db, tmp_path_factory):
     """The app of the test configuration, as if new: empty tables, its configuration as built,
-    no rate-limit or login-failure counts and no cached runs from earlier tests. Tests that
-    need another configuration, or add routes, build their own with ``make_app``."""
+    no rate-limit or login-failure counts, no cached runs, no queued jobs and no job files from
+    earlier tests. Tests that need another configuration, or add routes, build their own with
+    ``make_app``."""
     configured = dict(shared_app.config)
     forget_earlier_tests(shared_app)
+    shared_app.extensions["evalsite.huey"].flush()
+    shared_app.config["JOBS_FOLDER"] = str(tmp_path_factory.mktemp("jobs"))
     yield shared_app
     shared_app.config.clear()
     shared_app.config.update(configured)
@@ -218,12 +227,13 @@ def forget_earlier_tests(app) -> None:
 
 
 @pytest.fixture
-def make_app(database_url, engine, clean_db):
+def make_app(database_url, engine, clean_db, tmp_path_factory):
     """Build apps like the `app` fixture, with ``changes`` to its configuration."""
     built = []
 
     def make(**changes):
-        built.append(create_app(app_config(database_url, **changes)))
+        jobs = jobs_config(tmp_path_factory.mktemp("jobs"))
+        built.append(create_app(app_config(database_url, **jobs | changes)))
         return built[-1]
 
     yield make

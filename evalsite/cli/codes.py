@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from evalsite.cli.progress import progress_bar
 from evalsite.database import utcnow
 from evalsite.i18n import error_text
 from evalsite.keys import code_keys
@@ -125,7 +126,7 @@ def _one(db: Session, stmt):
 
 def _write(batch, issued: list[str], pdf_out: OutputFile, csv_out: OutputFile) -> None:
     base_url = current_app.config["PUBLIC_BASE_URL"]
-    with click.progressbar(length=len(issued), label=_("生成评议码条")) as bar:
+    with progress_bar(len(issued), _("生成评议码条")) as bar:
         render_slips(
             batch_slips(batch, issued, base_url),
             pdf_out.file,

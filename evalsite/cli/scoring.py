@@ -2,7 +2,8 @@
 
 Both check their arguments and open their output file before reading anything, write
 next to the final path and move the file into place only when it is complete, so a failed
-run never leaves a partial file that looks like a result.
+run never leaves a partial file that looks like a result. Both show a progress bar on
+stderr: the export per ballot, the scoring per step (read and score, write, store).
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
+from sqlalchemy import func, select
 
+from evalsite.cli.progress import progress_bar
 from evalsite.database import utcnow
 from evalsite.i18n import error_text
 from evalsite.output_file import OutputFile
@@ -22,6 +25,7 @@ from evalsite.scoring_text import reason_text
 from surveys.cells import csv_writer
 from surveys.db import claim_write_lock
 from surveys.errors import DomainError, NotFound
+from surveys.models import Ballot
 from surveys.scoring.display import shown
 from surveys.scoring.results import to_json
 from surveys.services.ballot_export import HEADER, ballot_rows
@@ -46,6 +50,7 @@ def score(campaign_id: int, json_path: Path, save: bool, allow_open: bool) -> No
     with (
         OutputFile(json_path, "--json", text=True, mode=0o644) as out,
         current_app.extensions["evalsite.sessions"]() as db,
+        progress_bar(3 if save else 2, _("计分")) as bar,
     ):
         try:
             result = score_campaign(db, campaign_id, allow_open=allow_open)
@@ -53,14 +58,17 @@ def score(campaign_id: int, json_path: Path, save: bool, allow_open: bool) -> No
             raise click.BadParameter(f"no campaign with id {campaign_id}", param_hint="CAMPAIGN") from None
         except DomainError as error:
             raise click.ClickException(error_text(error)) from None
+        bar.update(1)
         json.dump(shown(to_json(result)), out.file, ensure_ascii=False, indent=2)  # as the pages show it
         out.file.write("\n")
+        bar.update(1)
         db.rollback()  # end the read snapshot; the write below starts as a writer (SQLite)
         run_number = None
         if save:
             claim_write_lock(db)
             run_number = save_run(db, result, now=utcnow(), actor_id=None).number
             db.commit()
+            bar.update(1)
         out.commit()
     counts = {s: sum(t.status.value == s for t in result.targets) for s in ("ranked", "vetoed", "insufficient")}
     click.echo(f"digest {result.digest}")
@@ -90,15 +98,18 @@ def export_ballots(round_id: int, csv_path: Path) -> None:
             raise click.BadParameter(f"no round with id {round_id}", param_hint="ROUND") from None
         except DomainError as error:
             raise click.ClickException(error_text(error)) from None
+        total = db.scalar(select(func.count()).select_from(Ballot).where(Ballot.round_id == round_id))
         out.file.write("\ufeff")  # Excel on Chinese Windows reads UTF-8 only with the mark
         writer = csv_writer(out.file)
         writer.writerow(HEADER)
         ratings, ballots, last = 0, 0, None
-        for row in rows:
-            writer.writerow(row)
-            ratings += 1
-            if row[0] != last:
-                ballots, last = ballots + 1, row[0]
+        with progress_bar(total, _("导出评议票")) as bar:
+            for row in rows:
+                writer.writerow(row)
+                ratings += 1
+                if row[0] != last:
+                    ballots, last = ballots + 1, row[0]
+                    bar.update(1)
         out.commit()
     click.echo(_("已导出 %(ballots)d 张评议票的 %(ratings)d 条评分。", ballots=ballots, ratings=ratings))
     click.echo(f"  CSV: {csv_path}")

@@ -1,5 +1,9 @@
 """Downloads of a scoring run: the XLSX workbook, the PDF report, the anonymous ballots (CSV).
 
+Each is made by a background job (``evalsite.jobs``): the button posts here, the request
+checks what may be exported and queues the job, and the job's page shows the progress and
+then offers the file to the same user under the same rule.
+
 For admins, organisers and leaders; unit officers are refused (a unit's slice would be a
 filter that differences results down to a few ballots, DESIGN.md section 5). The run is
 ``?run=<id>`` under its campaign, else the one the results pages show the user (a leader
@@ -10,14 +14,14 @@ fallback for old clients.
 
 from __future__ import annotations
 
-import heapq
 import io
 from urllib.parse import quote
 
-from flask import Blueprint, Response, current_app, flash, redirect, url_for
+from flask import Blueprint, Response, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from evalsite import jobs
 from evalsite.auth import READERS, role_required
 from evalsite.database import get_session
 from evalsite.views.admin import query_int
@@ -26,48 +30,39 @@ from evalsite.views.results import is_shown_to, run_for
 from surveys.cells import csv_writer
 from surveys.errors import NotFound
 from surveys.i18n import N_
-from surveys.models import Campaign, Round, RoundStatus, ScoringRun
-from surveys.reports.facts import run_facts, turnout_rows
-from surveys.reports.pdf_report import build_pdf
-from surveys.reports.workbook import build_workbook
-from surveys.scoring.display import shown
+from surveys.models import Campaign, JobKind, Round, RoundStatus, ScoringRun
 from surveys.services.ballot_export import HEADER, ballot_rows
 from surveys.services.lookup import get
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-
-@bp.get("/campaigns/<int:campaign_id>/results.xlsx")
+@bp.post("/campaigns/<int:campaign_id>/results.xlsx")
 @role_required(*READERS)
 def xlsx(campaign_id: int):
-    """The run as a workbook: ranking, breakdown per target, item scores, levels, turnout."""
-    db = get_session()
-    run = _run_or_none(db, campaign_id)
+    """Export the run as a workbook: ranking, breakdown per target, item scores, levels, turnout."""
+    run = _run_or_none(get_session(), campaign_id)
     if run is None:
         return _nothing_scored(campaign_id)
-    facts = run_facts(db, run, current_app.config["TIMEZONE"])
-    data = build_workbook(facts, shown(run.result), turnout_rows(db, run.campaign_id))
-    return attachment(Response(data, mimetype=XLSX), *facts.filename("xlsx"))
+    title = N_("导出第 %(id)d 次计分（Excel）")
+    return jobs.start(JobKind.RESULTS_XLSX, title, {"campaign_id": campaign_id, "run_id": run.id}, id=run.id)
 
 
-@bp.get("/campaigns/<int:campaign_id>/report.pdf")
+@bp.post("/campaigns/<int:campaign_id>/report.pdf")
 @role_required(*READERS)
 def pdf(campaign_id: int):
-    """The run as a printable report: cover, 十佳 and 末位, grades chart, ranking by category."""
-    db = get_session()
-    run = _run_or_none(db, campaign_id)
+    """Export the run as a printable report: cover, 十佳 and 末位, grades chart, ranking by category."""
+    run = _run_or_none(get_session(), campaign_id)
     if run is None:
         return _nothing_scored(campaign_id)
-    facts = run_facts(db, run, current_app.config["TIMEZONE"])
-    return attachment(Response(build_pdf(facts, shown(run.result)), mimetype="application/pdf"), *facts.filename("pdf"))
+    title = N_("导出第 %(id)d 次计分（PDF 报告）")
+    return jobs.start(JobKind.RESULTS_PDF, title, {"campaign_id": campaign_id, "run_id": run.id}, id=run.id)
 
 
-@bp.get("/campaigns/<int:campaign_id>/ballots.csv")
+@bp.post("/campaigns/<int:campaign_id>/ballots.csv")
 @role_required(*READERS)
 def ballots_csv(campaign_id: int):
-    """The anonymous ballots of the campaign's closed rounds (or ``?round=<id>``), by ballot id."""
+    """Export the anonymous ballots of the campaign's closed rounds (or ``?round=<id>``), by ballot id."""
     db = get_session()
     campaign = get(db, Campaign, campaign_id)
     round_id = query_int("round")
@@ -82,25 +77,13 @@ def ballots_csv(campaign_id: int):
         flash(_("还没有已结束的轮次，暂无评议票可导出"), "error")
         return redirect(url_for("publishing.campaign", campaign_id=campaign.id))
     for round_ in rounds:
-        ballot_rows(db, round_.id)  # refuses a round not closed, before anything is sent
-    stream = _csv_text([r.id for r in rounds], current_app.extensions["evalsite.sessions"])
-    response = Response(stream, mimetype="text/csv")
-    return attachment(response, f"{campaign.name}-评议票.csv", f"campaign-{campaign.id}-ballots.csv")
+        ballot_rows(db, round_.id)  # refuses a round not closed, before the job is queued
+    params = {"campaign_id": campaign.id, "round_ids": [r.id for r in rounds]}
+    return jobs.start(JobKind.BALLOTS_CSV, N_("导出匿名评议票：%(name)s"), params, name=campaign.name)
 
 
-def _csv_text(round_ids: list[int], sessions):
-    """The CSV in pieces: a BOM (Excel on Chinese Windows needs it), the header, then rows.
-
-    The rows are read while the server sends the file, after the request (and its session)
-    has ended, so the generator opens a session of its own and closes it when done or
-    abandoned. Each round's rows come sorted by ballot id; merged, the file is sorted too.
-    """
-    with sessions() as db:
-        rows = heapq.merge(*(ballot_rows(db, round_id) for round_id in round_ids), key=lambda row: row[0])
-        yield from _csv_chunks(rows)
-
-
-def _csv_chunks(rows):
+def csv_chunks(rows):
+    """The ballots CSV in pieces: a BOM (Excel on Chinese Windows needs it), the header, then rows."""
     buffer = io.StringIO()
     writer = csv_writer(buffer)
     buffer.write("\ufeff")

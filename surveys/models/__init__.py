@@ -5,6 +5,7 @@ from surveys.models.audit import AuditChainHead, AuditEntry, AuditLogIsAppendOnl
 from surveys.models.ballots import Ballot, Comment, Rating
 from surveys.models.campaign import Campaign, Category, Component, ComponentKind
 from surveys.models.codes import BatchScope, Code, CodeBatch, CodeStatus, Terminal
+from surveys.models.job import Job, JobKind, JobState
 from surveys.models.organisation import Target, TargetKind, Unit
 from surveys.models.problems import (
     Attachment,
@@ -57,6 +58,9 @@ __all__ = [
     "Component",
     "ComponentKind",
     "ImportedScore",
+    "Job",
+    "JobKind",
+    "JobState",
     "Item",
     "Level",
     "PublicPage",

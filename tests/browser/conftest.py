@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 import pytest
 from werkzeug.serving import make_server
 
+from tests.jobs_support import running_worker
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -55,8 +57,10 @@ def browser_app(make_app):
 
 @pytest.fixture
 def live_server(browser_app) -> Iterator[str]:
-    """The app on a free port of 127.0.0.1; yields its base URL."""
-    yield from serve(browser_app)
+    """The app on a free port of 127.0.0.1 with a jobs worker beside it, as ``make run`` starts
+    them; yields its base URL."""
+    with running_worker(browser_app):
+        yield from serve(browser_app)
 
 
 def serve(app) -> Iterator[str]:

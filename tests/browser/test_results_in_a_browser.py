@@ -40,8 +40,12 @@ def test_a_leader_opens_the_ranking_the_charts_and_a_drill_down(live_server, pho
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
     snap(page, tmp_path, "results-ranking.png")
 
+    page.locator(".downloads button", has_text="Excel 表格").tap()  # queues the export, opens its page
+    link = page.locator(".job-file a", has_text="下载文件")
+    expect(link).to_be_visible(timeout=60_000)  # the page polls the job and offers the file when done
+    expect(page.locator("progress.job-bar")).to_have_attribute("value", "100")
     with page.expect_download() as download:
-        page.locator(".downloads a", has_text="Excel 表格").tap()
+        link.tap()
     book = load_workbook(io.BytesIO(download.value.path().read_bytes()))  # the saved file has no extension
     sheet = list(book["排名"].iter_rows(values_only=True))
     header, rows = sheet[0], [dict(zip(sheet[0], row, strict=True)) for row in sheet[1:]]

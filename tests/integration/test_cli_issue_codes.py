@@ -40,6 +40,7 @@ def test_issue_codes_writes_a_batch_its_slips_and_its_list(app, runner, session,
     (batch,) = batches(session)
     assert (batch.size, batch.scope, batch.label) == (20, BatchScope.ROUND, "政务大厅")
     assert f"第 {batch.id} 批" in result.output and "20" in result.output
+    assert "生成评议码条" in result.stderr and "生成评议码条" not in result.stdout  # the progress bar
     assert pdf.read_bytes().startswith(b"%PDF")
 
     text = listing.read_text(encoding="utf-8")

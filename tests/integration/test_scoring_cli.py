@@ -102,6 +102,17 @@ def test_export_ballots_writes_one_row_per_rating_sorted_by_ballot_id(runner, se
     assert len(unknown) == 1 and unknown[0][3:] == ["A1", "Q1", "不了解", ""]
     assert {(r[5], r[6]) for r in rows} == {("非常满意", "100"), ("满意", "80"), ("基本满意", "60"), ("不了解", "")}
     assert f"{len({r[0] for r in rows})} 张评议票的 {len(rows)} 条评分" in result.output
+    assert "导出评议票" in result.stderr and "导出评议票" not in result.stdout  # the progress bar
+
+
+def test_score_shows_its_progress_on_stderr_and_the_summary_on_stdout(runner, session, tmp_path):
+    ids = build_campaign(session)
+    path = tmp_path / "run.json"
+
+    result = runner.invoke(args=["score", str(ids["campaign"]), "--json", str(path), "--save"])
+
+    assert result.exit_code == 0, result.output
+    assert "计分" in result.stderr and result.stdout.startswith("digest ")
 
 
 def test_export_ballots_refuses_an_open_or_unknown_round(runner, session, tmp_path):

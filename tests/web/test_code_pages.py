@@ -16,6 +16,7 @@ from surveys import codes
 from surveys.models import BatchScope, Code, CodeBatch, CodeStatus, Role, Terminal
 from surveys.services import issuing, rounds
 from tests.conftest import NOW
+from tests.jobs_support import run_and_follow
 from tests.web.support import database_rows, fresh, id_in, location, page_text
 
 KW = {"now": NOW, "actor_id": None}
@@ -250,16 +251,19 @@ def test_reading_and_downloading_codes_writes_nothing(client, session, login, co
     assert database_rows(session) == before
 
 
-def test_a_big_batch_is_printed_in_parts(client, session, login, make_campaign, monkeypatch):
-    monkeypatch.setattr(code_views, "PART_SIZE", 5)
+def test_a_big_batch_is_printed_by_a_background_job(app, client, session, login, make_campaign, monkeypatch):
+    monkeypatch.setattr(code_views, "INLINE_SLIPS", 5)
     login()
     batch_id = issue(client, make_campaign().rounds[0], 12)
 
     detail = client.get(f"/admin/batches/{batch_id}").get_data(as_text=True)
-    assert all(f"slips.pdf?part={n}" in detail for n in (1, 2, 3)) and "part=4" not in detail
-    last = client.get(f"/admin/batches/{batch_id}/slips.pdf?part=3")
-    assert last.status_code == 200 and last.data.startswith(b"%PDF")
-    assert f"batch-{batch_id}-slips-part3of3.pdf" in last.headers["Content-Disposition"]
-    assert client.get(f"/admin/batches/{batch_id}/slips.pdf?part=4").status_code == 404
+    assert f"/admin/batches/{batch_id}/slips" in detail and "slips.pdf" not in detail
+    refused = client.get(f"/admin/batches/{batch_id}/slips.pdf")
+    assert refused.status_code == 409 and "生成打印文件" in page_text(refused)
+    done = run_and_follow(app, client, client.post(f"/admin/batches/{batch_id}/slips"))
+    assert done["state"] == "done" and done["percent"] == 100
+    with client.get(done["file_url"]) as pdf:
+        assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF") and pdf.data.count(b"/Type /Page\n") == 2
+        assert f"batch-{batch_id}-slips.pdf" in pdf.headers["Content-Disposition"]
     header, *rows = read_csv(client.get(f"/admin/batches/{batch_id}/codes.csv"))
     assert len(rows) == 12  # the list is never split

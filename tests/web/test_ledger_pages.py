@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from surveys.models import Attachment, AuditEntry, Comment, Problem, ProblemSource, ProblemState, Role
 from surveys.services import problems
 from tests.builders import LATER, TODAY, open_problem
+from tests.jobs_support import export, run_and_follow
 from tests.ledger_world import A01_COMMENTS, KW, PDF, PNG, build_ledger
 from tests.web.support import database_rows, fresh, location, page_text, sign_in_as
 
@@ -78,7 +79,10 @@ def test_the_low_items_page_offers_the_weakest_item_of_the_latest_run(client, se
     sign_in_as(client, make_user, Role.ORGANISER, "jfb")
     cid, a01 = world["campaign_id"], world["targets"]["A01"]
     assert "还没有保存的计分结果" in page_text(client.get(f"/ledger/campaigns/{cid}/low-items?target={a01}"))
-    assert client.post(f"/admin/campaigns/{cid}/scoring/run").status_code == 302
+    assert (
+        run_and_follow(client.application, client, client.post(f"/admin/campaigns/{cid}/scoring/run"))["state"]
+        == "done"
+    )
     page = page_text(client.get(f"/ledger/campaigns/{cid}/low-items?target={a01}"))
     assert "服务态度" in page and "平均 40.00 分，5 条有效评价" in page and "办事效率" not in page
     form = {
@@ -227,8 +231,7 @@ def test_the_xlsx_export_has_one_row_per_problem_in_chinese(client, session, mak
     problems.verify(session, world["problem_a"], problems.Verdict.SATISFIED, "", None, today=TODAY, **KW)
     session.commit()
     sign_in_as(client, make_user, Role.LEADER, "leader")
-    response = client.get(f"/ledger/campaigns/{world['campaign_id']}/ledger.xlsx")
-    assert response.status_code == 200
+    response = export(client, f"/ledger/campaigns/{world['campaign_id']}/ledger.xlsx")
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith("attachment; filename=") and "filename*=UTF-8''" in disposition
     assert "整改台账" in unquote(disposition.split("filename*=UTF-8''")[1])
@@ -241,7 +244,7 @@ def test_the_xlsx_export_has_one_row_per_problem_in_chinese(client, session, mak
     closed = body["窗口午休无人值守"]
     assert closed[2] == "已销号" and closed[3] == "否" and closed[11] == "满意" and closed[13] is not None
     assert body["物业维修基金申领慢"][2] == "待核验" and body["物业维修基金申领慢"][4] == "市住房和城乡建设局"
-    filtered = client.get(f"/ledger/campaigns/{world['campaign_id']}/ledger.xlsx?state=closed")
+    filtered = export(client, f"/ledger/campaigns/{world['campaign_id']}/ledger.xlsx?state=closed")
     assert len(list(load_workbook(io.BytesIO(filtered.data)).active.iter_rows())) == 3
 
 

@@ -101,7 +101,7 @@ def test_a_draft_run_is_for_organisers_only_labelled_as_such(client, session, si
         assert "尚无可查看的计分结果" in page_text(page) and "李四" not in page_text(page)
         drill = reader.get(f"/results/campaigns/{ids['campaign']}/targets/{ids['targets']['A2']}")
         assert "89.33" not in page_text(drill)
-    assert leader.get(f"/reports/campaigns/{ids['campaign']}/results.xlsx?run={ids['run']}").status_code == 404
+    assert leader.post(f"/reports/campaigns/{ids['campaign']}/results.xlsx?run={ids['run']}").status_code == 404
 
 
 def test_leaders_read_a_run_once_frozen_and_units_once_signed_while_a_newer_draft_waits(

@@ -17,8 +17,8 @@ from flask_login import FlaskLoginClient
 from evalsite.auth import LoginUser
 from evalsite.keys import code_keys
 from surveys.db import make_session_factory
-from surveys.models import ProblemSource, Role, User
-from surveys.services import issuing, problems
+from surveys.models import JobKind, ProblemSource, Role, User
+from surveys.services import issuing, jobs, problems
 from surveys.services.attachments import Upload
 from tests.conftest import NOW, campaign_ready_to_open, empty_tables, put_back_rows, table_rows
 from tests.ledger_world import KW, PNG
@@ -40,6 +40,7 @@ class Access(enum.Enum):
     LEDGER = "readers, and the unit officer of the problem's unit"
     UNIT_OFFICERS = "unit officers, on their own unit's problems"
     TERMINAL = "window terminals with a bearer token; no session opens it"
+    JOB_OWNER = "the user who started the job; for anyone else it does not exist (404)"
 
 
 #: Routes whose access is not what their place in the url map implies. Everything under
@@ -89,6 +90,10 @@ ACCESS = {
     "ledger.withdraw": Access.ORGANISERS,
     "ledger.honour": Access.ORGANISERS,
     "health.healthz": Access.PUBLIC,
+    "jobs.page": Access.JOB_OWNER,
+    "jobs.status": Access.JOB_OWNER,
+    "jobs.file": Access.JOB_OWNER,
+    "jobs.retry": Access.JOB_OWNER,
 }
 
 
@@ -116,6 +121,7 @@ def is_allowed(access: Access, role: str) -> bool:
         Access.LEDGER: role != "anonymous",
         Access.UNIT_OFFICERS: role == "unit_officer",
         Access.TERMINAL: False,
+        Access.JOB_OWNER: False,  # the matrix's users never started the world's job
     }[access]
 
 
@@ -139,6 +145,10 @@ def world_ids(app, session, make_campaign) -> dict[str, object]:
     )
     other = User(username="matrix-other", password_hash="!", role=Role.LEADER, created_at=NOW)
     session.add(other)
+    session.flush()
+    job = jobs.create_job(
+        session, JobKind.BALLOTS_CSV, owner_id=other.id, params={"campaign_id": campaign.id}, title="t", now=NOW
+    )
     session.commit()
     return {
         "user_id": other.id,
@@ -156,6 +166,7 @@ def world_ids(app, session, make_campaign) -> dict[str, object]:
         "terminal_id": terminal.id,
         "filename": "app.css",
         "token": "no-such-public-page",
+        "job_id": job.id,
     }
 
 
@@ -229,7 +240,9 @@ def refusal(rule: Rule, access: Access, role: str, method: str) -> str | None:
         return "401"
     if is_allowed(access, role):
         return None
-    return "login" if role == "anonymous" else "403"
+    if role == "anonymous":
+        return "login"
+    return "404" if access is Access.JOB_OWNER else "403"
 
 
 @pytest.mark.parametrize("role", ROLES)

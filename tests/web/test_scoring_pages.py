@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from surveys.models import AuditEntry, Component, ComponentKind, Role, ScoringRun, Veto
 from tests.builders import GOLDEN_INPUT_DIGEST, build_campaign, run_scoring
-from tests.web.support import database_rows, fresh, page_text
+from tests.jobs_support import run_and_follow
+from tests.web.support import database_rows, fresh, location, page_text
 
 
 def sheet_component(session, campaign_id: int) -> Component:
@@ -42,16 +43,17 @@ def test_an_organiser_runs_the_scoring_of_a_closed_round_and_sees_the_ranking(cl
     assert "数据不足" in scoring and "十佳" in scoring and "末位" in scoring
 
 
-def test_scoring_while_a_round_is_open_is_refused_with_a_clear_409(client, session, login):
+def test_scoring_while_a_round_is_open_fails_its_job_in_words_and_stores_nothing(client, session, login):
     ids = build_campaign(session, close=False)
     login(Role.ORGANISER)
-    before = database_rows(session)
 
     response = client.post(f"/admin/campaigns/{ids['campaign']}/scoring/run")
+    done = run_and_follow(client.application, client, response)
 
-    assert response.status_code == 409
-    assert "轮次“外部评议”仍在进行中，结束后才能计分" in page_text(response)
-    assert database_rows(session) == before
+    assert done["state"] == "failed" and "result_url" not in done
+    assert done["text"] == "未能完成：轮次“外部评议”仍在进行中，结束后才能计分"
+    assert "轮次“外部评议”仍在进行中，结束后才能计分" in page_text(client.get(location(response)[0]))
+    assert fresh(session).scalar(select(ScoringRun)) is None
 
 
 def test_the_run_page_shows_the_digest_config_and_a_target_breakdown(client, session, login):

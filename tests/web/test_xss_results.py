@@ -23,6 +23,7 @@ from surveys.models import Category, Honour, ProblemSource, PublicPage, Role, Ta
 from surveys.services import organisation, problems, publishing
 from tests.builders import PAPER_BALLOTS, build_campaign
 from tests.conftest import NOW
+from tests.jobs_support import export
 from tests.web.dom_safety import injected_markup, shown_values
 from tests.web.results_support import comment_on, store_run
 from tests.xss_payloads import WORLDS
@@ -113,13 +114,13 @@ def test_every_payload_is_escaped_on_results_reports_and_ledger_pages(app, clien
     missing = [value for value in values_shown(world, payloads) if value.strip() and value not in shown]
     assert missing == [], f"shown nowhere (dropped or mangled): {missing[:5]}"
 
-    pdf = client.get(f"/reports/campaigns/{world['campaign']}/report.pdf")
-    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    pdf = export(client, f"/reports/campaigns/{world['campaign']}/report.pdf")
+    assert pdf.data.startswith(b"%PDF")
     for url in (
         f"/reports/campaigns/{world['campaign']}/results.xlsx",
         f"/ledger/campaigns/{world['campaign']}/ledger.xlsx",
     ):
-        book = load_workbook(io.BytesIO(client.get(url).data))
+        book = load_workbook(io.BytesIO(export(client, url).data))
         formulas = [
             cell.coordinate for sheet in book for row in sheet.iter_rows() for cell in row if cell.data_type == "f"
         ]

@@ -1,14 +1,14 @@
 """Codes of a round: issue batches, watch turnout, reprint, void; window terminals.
 
-Downloads carry live codes: they are GETs that write nothing, are never cached, and no
-code is ever logged. Reprints derive the codes again from the configured key.
+Downloads carry live codes: they are never cached, and no code is ever logged. Reprints
+derive the codes again from the configured key. A small batch's slips are made while the
+request waits; a bigger one is printed by a background job (``evalsite.jobs``) whose page
+shows its progress and then offers the file.
 """
 
 from __future__ import annotations
 
 import io
-import math
-from itertools import islice
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,16 +16,18 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
+from evalsite import jobs
 from evalsite.auth import ORGANISERS, role_required
 from evalsite.database import get_session
 from evalsite.forms.codes import PER_UNIT, IssueForm, TerminalForm
 from evalsite.i18n import error_text
+from evalsite.jobs.work import printable_batch
 from evalsite.keys import code_keys
 from evalsite.selectors import selector_label
 from evalsite.views.admin import actor, bp, query_int
 from surveys.errors import Conflict, DomainError, NotFound
 from surveys.i18n import N_
-from surveys.models import BatchScope, CodeBatch, Round, RoundStatus, Target, Terminal
+from surveys.models import BatchScope, CodeBatch, JobKind, Round, RoundStatus, Target, Terminal
 from surveys.printing import (
     batch_slips,
     render_sections,
@@ -40,8 +42,11 @@ from surveys.printing import (
 from surveys.services import issuing, organisation
 from surveys.services.lookup import get
 
-#: Slips per downloaded PDF: 250 A4 pages, about 1 MB and 7 s on two cores. Bigger batches are
-#: downloaded in parts (or printed with ``flask issue-codes``).
+#: The most slips printed while the request waits (25 A4 pages, well under a second on two
+#: cores); a bigger batch is printed by a background job.
+INLINE_SLIPS = 200
+#: Slips per downloaded PDF of the "one batch per unit" print: 250 A4 pages, about 1 MB and
+#: 7 s on two cores; more is downloaded in parts (not yet a background job).
 PART_SIZE = 2000
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -158,35 +163,40 @@ def code_batch(batch_id: int):
     db = get_session()
     batch = _get_batch(batch_id)
     row = next(r for r in issuing.turnout(db, batch.round_id) if r["batch"].id == batch.id)
-    parts = math.ceil(batch.size / PART_SIZE)
     return render_template(
-        "admin/batch.html",
-        batch=batch,
-        row=row,
-        terminal=_terminal_of(batch),
-        part_size=PART_SIZE,
-        parts=[(n, (n - 1) * PART_SIZE + 1, min(n * PART_SIZE, batch.size)) for n in range(1, parts + 1)],
+        "admin/batch.html", batch=batch, row=row, terminal=_terminal_of(batch), is_inline=is_inline(batch)
     )
 
 
 @bp.get("/batches/<int:batch_id>/slips.pdf")
 @role_required(*ORGANISERS)
 def batch_slips_pdf(batch_id: int):
-    """Reprint a batch (or one part of a big batch, ``?part=N``) as PDF sheets of slips."""
+    """Reprint a small batch as PDF sheets of slips (a bigger one is printed by a job)."""
     batch = _printable(batch_id)
-    parts = math.ceil(batch.size / PART_SIZE)
-    part = query_int("part", 1)
-    if not 1 <= part <= parts:
-        raise NotFound(N_("没有这一部分"))
-    start = (part - 1) * PART_SIZE
-    wanted = islice(issuing.batch_codes(batch, code_keys()), start, start + PART_SIZE)
-    out = io.BytesIO()  # a part is about 1 MB
-    render_slips(batch_slips(batch, wanted, current_app.config["PUBLIC_BASE_URL"]), out, title=slips_title(batch, _))
+    if not is_inline(batch):
+        raise Conflict(N_("本批评议码较多，请在批次页面点击“生成打印文件”，在后台生成"))
+    out = io.BytesIO()
+    codes_ = issuing.batch_codes(batch, code_keys())
+    render_slips(batch_slips(batch, codes_, current_app.config["PUBLIC_BASE_URL"]), out, title=slips_title(batch, _))
     # Who reprinted which batch, never which codes.
-    current_app.logger.info("batch %d part %d/%d printed by user %s", batch.id, part, parts, current_user.id)
-    name = f"batch-{batch.id}-slips.pdf" if parts == 1 else f"batch-{batch.id}-slips-part{part}of{parts}.pdf"
-    headers = {"Content-Disposition": f"attachment; filename={name}", **NO_STORE}
+    current_app.logger.info("batch %d printed by user %s", batch.id, current_user.id)
+    headers = {"Content-Disposition": f"attachment; filename=batch-{batch.id}-slips.pdf", **NO_STORE}
     return Response(out.getvalue(), mimetype="application/pdf", headers=headers)
+
+
+@bp.post("/batches/<int:batch_id>/slips")
+@role_required(*ORGANISERS)
+def print_batch(batch_id: int):
+    """Print a batch's slips in the background; the job's page shows the progress and the file."""
+    batch = _printable(batch_id)
+    return jobs.start(
+        JobKind.SLIPS_PDF, N_("打印第 %(id)d 批评议码条（%(n)d 张）"), {"batch_id": batch.id}, id=batch.id, n=batch.size
+    )
+
+
+def is_inline(batch: CodeBatch) -> bool:
+    """Whether the batch is small enough to print while the request waits."""
+    return batch.size <= INLINE_SLIPS
 
 
 @bp.get("/batches/<int:batch_id>/codes.csv")
@@ -261,12 +271,7 @@ def _get_batch(batch_id: int) -> CodeBatch:
 
 def _printable(batch_id: int) -> CodeBatch:
     """A batch whose slips may be printed: not void, and not a terminal's."""
-    batch = _get_batch(batch_id)
-    if batch.is_void:
-        raise Conflict(N_("该批评议码已作废"))
-    if _terminal_of(batch) is not None:
-        raise Conflict(N_("终端的评议码逐个发放，不能打印"))
-    return batch
+    return printable_batch(get_session(), batch_id)
 
 
 #: Batches one per-unit page may name: more units than any installation has.

@@ -14,6 +14,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from evalsite import jobs
 from evalsite.auth import ORGANISERS, role_required
 from evalsite.database import get_session
 from evalsite.forms.base import choices
@@ -21,16 +22,15 @@ from evalsite.forms.scoring import RevokeForm, RulesForm, SheetForm, VetoForm, b
 from evalsite.i18n import error_text, translate
 from evalsite.scoring_text import FIELD_LABELS, helpers
 from evalsite.views.admin import actor, bp, query_int
-from surveys.db import claim_write_lock
 from surveys.errors import DomainError, NotFound
 from surveys.i18n import N_
-from surveys.models import Campaign, Component, ComponentKind, ScoringRun, Target, Veto
+from surveys.models import Campaign, Component, ComponentKind, JobKind, ScoringRun, Target, Veto
 from surveys.scoring.compare import compare_runs
 from surveys.scoring.display import shown
 from surveys.services import honour_lists, score_sheets, scoring_rules, vetoes
 from surveys.services.ledger import problems_for_target
 from surveys.services.lookup import get
-from surveys.services.scoring_runs import latest_run, load_rules, save_run, score_campaign
+from surveys.services.scoring_runs import latest_run, load_rules
 
 
 @bp.get("/campaigns/<int:campaign_id>/scoring")
@@ -43,16 +43,12 @@ def scoring(campaign_id: int):
 @bp.post("/campaigns/<int:campaign_id>/scoring/run")
 @role_required(*ORGANISERS)
 def run_scoring(campaign_id: int):
-    """Score the campaign from one snapshot and store the run; refused while a round is open."""
-    db = get_session()
-    db.rollback()  # end the request's read so the scoring can begin its own snapshot
-    result = score_campaign(db, campaign_id)
-    db.rollback()  # end the snapshot; the write starts as a writer (SQLite)
-    claim_write_lock(db)
-    run = save_run(db, result, **actor())
-    db.commit()
-    flash(_("计分完成，已保存为第 %(id)d 次计分", id=run.number))
-    return redirect(url_for("admin.scoring_run", campaign_id=campaign_id, run=run.id))
+    """Score the campaign in the background and store the run; the job's page leads to it.
+
+    A round still open, or a campaign without components, fails the job with the reason.
+    """
+    campaign = get(get_session(), Campaign, campaign_id)
+    return jobs.start(JobKind.SCORING, N_("计分：%(name)s"), {"campaign_id": campaign.id}, name=campaign.name)
 
 
 @bp.post("/campaigns/<int:campaign_id>/scoring/rules")

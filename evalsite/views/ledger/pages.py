@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import io
 
-from flask import abort, current_app, redirect, render_template, request, send_file, url_for
+from flask import abort, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from evalsite import jobs
 from evalsite.auth import READERS, role_required
 from evalsite.database import get_session, local_today
 from evalsite.forms.ledger import HonourForm, ReportForm, VerifyForm, WithdrawForm
 from evalsite.views.ledger import LEDGER_ROLES, bp, scope, upload_limits
-from surveys.models import Campaign, ProblemSource, ProblemState, Role, Unit
+from surveys.i18n import N_
+from surveys.models import Campaign, JobKind, ProblemSource, ProblemState, Role, Unit
 from surveys.services import campaigns, ledger, organisation, problems
-from surveys.services.ledger_export import ledger_workbook
 from surveys.services.lookup import get
 
 
@@ -99,23 +100,23 @@ def honours(campaign_id: int):
     return render_template("ledger/honours.html", campaign=campaign, red=red, black=black)
 
 
-@bp.get("/campaigns/<int:campaign_id>/ledger.xlsx")
+@bp.post("/campaigns/<int:campaign_id>/ledger.xlsx")
 @role_required(*READERS)
 def export(campaign_id: int):
-    """The campaign's ledger, as filtered on its page, as an XLSX workbook."""
-    db = get_session()
-    campaign = get(db, Campaign, campaign_id)
-    data = ledger_workbook(
-        db, campaign.id, today=local_today(), zone=current_app.config["TIMEZONE"], filters=_filters()
-    )
-    name = f"{campaign.name}-整改台账-{local_today():%Y%m%d}.xlsx"
-    return send_file(
-        io.BytesIO(data),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        as_attachment=True,
-        download_name=name,
-        max_age=0,
-    )
+    """Export the campaign's ledger, as filtered on its page, as a workbook (a background job)."""
+    campaign = get(get_session(), Campaign, campaign_id)
+    filters = _filters()
+    params = {
+        "campaign_id": campaign.id,
+        "today": local_today().isoformat(),
+        "filters": {
+            "state": filters.state.value if filters.state else None,
+            "source": filters.source.value if filters.source else None,
+            "unit_id": filters.unit_id,
+            "is_overdue": filters.is_overdue,
+        },
+    }
+    return jobs.start(JobKind.LEDGER_XLSX, N_("导出整改台账：%(name)s"), params, name=campaign.name)
 
 
 @bp.get("/attachments/<int:attachment_id>")
