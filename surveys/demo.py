@@ -115,8 +115,8 @@ def seed(session: Session, *, seed: int, now: datetime) -> list[DemoLogin]:
         "办事效率、依法行政、廉洁自律和工作作风进行评议；排名末五位的科长取消当年评优评先资格。",
         **kw,
     )
-    city = _unit(session, CITY, None, kw)
-    units = [_unit(session, name, city.id, kw) for name in UNITS]
+    city = unit_named(session, CITY, None, kw)
+    units = [unit_named(session, name, city.id, kw) for name in UNITS]
     _add_chiefs(session, campaign, units, rng, kw)
 
     form = questionnaires.create_questionnaire(session, campaign.id, "科长测评表", "five", with_unknown=True, **kw)
@@ -131,8 +131,8 @@ def seed(session: Session, *, seed: int, now: datetime) -> list[DemoLogin]:
             "name": "内部评议",
             "kind": "internal",
             "questionnaire_id": form.id,
-            "opens_on": _day(now, 21),
-            "closes_on": _day(now, 35),
+            "opens_on": day_in_year(now, 21),
+            "closes_on": day_in_year(now, 35),
             "aggregation": "trimmed",
             "trim_k": 1,
         },
@@ -146,8 +146,8 @@ def seed(session: Session, *, seed: int, now: datetime) -> list[DemoLogin]:
             "name": "外部评议",
             "kind": "external",
             "questionnaire_id": form.id,
-            "opens_on": _day(now, -7),
-            "closes_on": _day(now, 45),
+            "opens_on": day_in_year(now, -7),
+            "closes_on": day_in_year(now, 45),
         },
     )
     for round_, weight in ((internal, 0.4), (external, 0.6)):
@@ -160,7 +160,7 @@ def seed(session: Session, *, seed: int, now: datetime) -> list[DemoLogin]:
     return _create_logins(session, seed, officer_unit, now)
 
 
-def _unit(session: Session, name: str, parent_id: int | None, kw: dict) -> Unit:
+def unit_named(session: Session, name: str, parent_id: int | None, kw: dict) -> Unit:
     existing = session.scalar(select(Unit).where(Unit.name == name))
     return existing or organisation.save_unit(session, name, parent_id, **kw)
 
@@ -176,7 +176,7 @@ def _add_chiefs(session: Session, campaign: Campaign, units: list[Unit], rng: ra
         rest = [pair for pair in order if pair not in picked]
         picked.update(rng.sample(rest, (8 if index in extra else 7) - len(picked)))
         for category, section in sorted(picked, key=order.index):
-            name = _person_name(rng, names)
+            name = person_name(rng, names)
             campaign.targets.append(
                 Target(
                     code=f"KZ{len(names):03d}",
@@ -191,7 +191,7 @@ def _add_chiefs(session: Session, campaign: Campaign, units: list[Unit], rng: ra
     audit.record(session, "target.import", obj=campaign, summary="演示数据", rows=len(names), **kw)
 
 
-def _person_name(rng: random.Random, taken: set[str]) -> str:
+def person_name(rng: random.Random, taken: set[str]) -> str:
     """A plausible name not yet taken: a surname and one or (mostly) two given characters."""
     while True:
         given = rng.choice(GIVEN) if rng.random() < 0.25 else "".join(rng.sample(GIVEN, 2))
@@ -208,7 +208,7 @@ def _round(session: Session, campaign_id: int, groups: tuple[tuple[str, float], 
     return round_
 
 
-def _day(now: datetime, offset: int) -> date:
+def day_in_year(now: datetime, offset: int) -> date:
     """``now`` moved by ``offset`` days, kept inside ``now``'s year."""
     day = now.date() + timedelta(days=offset)
     return min(max(day, date(now.year, 1, 1)), date(now.year, 12, 31))

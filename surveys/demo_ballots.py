@@ -59,7 +59,7 @@ def plan(
     planned = []
     for round_ in open_rounds:
         targets = list(session.scalars(select(Target).where(Target.campaign_id == round_.campaign_id)))
-        quality = {t.id: _quality(rng) for t in targets}
+        quality = {t.id: draw_quality(rng) for t in targets}
         by_unit: dict[int, list[Target]] = {}
         for target in targets:
             by_unit.setdefault(target.unit_id, []).append(target)
@@ -76,7 +76,7 @@ def plan(
             )
             for code in codes:
                 answers = {
-                    t.id: _answers(rng, quality[t.id], round_.questionnaire.items, levels) for t in by_unit[unit_id]
+                    t.id: draw_answers(rng, quality[t.id], round_.questionnaire.items, levels) for t in by_unit[unit_id]
                 }
                 answers = {tid: a for tid, a in answers.items() if a}
                 comments = {t: rng.choice(COMMENTS) for t in answers if rng.random() < 0.05}
@@ -94,14 +94,14 @@ def cast(session: Session, planned: list[PlannedBallot], keys: CodeKeys, *, now:
     session.commit()
 
 
-def _quality(rng: random.Random) -> float:
+def draw_quality(rng: random.Random) -> float:
     """Probability that an answer is positive: most targets good, a few poor."""
     if rng.random() < POOR_SHARE:
         return rng.uniform(0.25, 0.5)
     return min(0.97, rng.betavariate(9, 1.6))
 
 
-def _answers(rng: random.Random, quality: float, items, levels) -> dict[int, int]:
+def draw_answers(rng: random.Random, quality: float, items, levels) -> dict[int, int]:
     counted = [lv for lv in levels if not lv.is_excluded]
     unknown = next((lv for lv in levels if lv.is_excluded), None)
     answers = {}

@@ -177,6 +177,7 @@ def test_flask_seed_demo_prints_a_login_per_role_and_will_not_seed_twice(app, ru
     for role in Role:
         assert f"  {role.value} " in result.output
     assert "demo-adm-" in result.output
+    assert "千人评议" in result.output  # the second campaign: the evaluation matrix, scored
 
     assert again.exit_code == 0, again.output
     assert "已有评议活动" in again.output

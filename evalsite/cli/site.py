@@ -65,8 +65,11 @@ def seed_demo(seed: int, force: bool, ballots: int, history: bool) -> None:
     ``--ballots N`` casts N synthetic ballots through the real casting service into the
     open round, so the demo has turnout to show. ``--history`` adds last year's campaign,
     rated, closed and scored, as this one's predecessor: rankings, charts and trends to read.
+    Always added: a second campaign shaped like Zhaoyuan's 千人评议 (units, windows and 股长,
+    components and rater groups with selectors), rated, scored and published, whose one run
+    names 十佳单位, 十佳窗口 and 十佳股长 under their own headings.
     """
-    from surveys import demo, demo_ballots, demo_history
+    from surveys import demo, demo_ballots, demo_history, demo_matrix
 
     with _session() as session:
         if demo.has_data(session) and not force:
@@ -91,3 +94,8 @@ def seed_demo(seed: int, force: bool, ballots: int, history: bool) -> None:
                 for step in steps:
                     bar.update(step)
             click.echo("已生成上一年度评议活动及其计分结果。")
+        steps = demo_matrix.seed_zhaoyuan(session, code_keys(), seed=seed, now=utcnow())
+        with click.progressbar(length=demo_matrix.STEPS, label="千人评议（单位、窗口、股长）") as bar:
+            for step in steps:
+                bar.update(step)
+        click.echo("已生成第二个演示评议活动“千人评议”：十佳单位、十佳窗口、十佳股长。")
