@@ -53,10 +53,15 @@ def seed_last_year(
     session.get(Campaign, current_id).predecessor_id = campaign_id
     save_rules(session, campaign_id, RULES, **kw)
     session.commit()
+    score_and_publish(session, campaign_id, kw)
+    yield 1
+
+
+def score_and_publish(session: Session, campaign_id: int, kw: dict) -> None:
+    """Score the closed campaign, store the run, freeze, sign off and publish it; commits."""
     result = score_campaign(session, campaign_id)
     session.rollback()  # end the scoring's snapshot before writing
     run = save_run(session, result, **kw)
     for step in (publishing.freeze_run, publishing.sign_run, publishing.publish_run):
         step(session, run.id, **kw)
     session.commit()
-    yield 1

@@ -19,15 +19,15 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from surveys import demo, demo_ballots
+from surveys import demo, demo_ballots, demo_history
 from surveys.models import Campaign, Target, TargetKind, Unit
 from surveys.selectors import TargetSelector, select_targets
-from surveys.services import audit, campaigns, issuing, organisation, publishing, questionnaires, rounds
+from surveys.services import audit, campaigns, issuing, organisation, questionnaires, rounds
 from surveys.services.honour_lists import save_list
 from surveys.services.issuing import CodeKeys
 from surveys.services.score_sheets import import_score_sheet
 from surveys.services.scoring_rules import save_rules
-from surveys.services.scoring_runs import load_rules, save_run, score_campaign
+from surveys.services.scoring_runs import load_rules
 
 COUNTY = "肇源县人民政府"
 #: 52 county units; their category is the one of their line of work.
@@ -161,12 +161,7 @@ def seed_zhaoyuan(session: Session, keys: CodeKeys, *, seed: int, now: datetime)
     yield from demo_ballots.cast(session, planned, keys, now=now)
     rounds.close_round(session, round_.id, **kw)
     session.commit()
-    result = score_campaign(session, campaign.id)
-    session.rollback()  # end the scoring's snapshot before writing
-    run = save_run(session, result, **kw)
-    for step in (publishing.freeze_run, publishing.sign_run, publishing.publish_run):
-        step(session, run.id, **kw)
-    session.commit()
+    demo_history.score_and_publish(session, campaign.id, kw)
     yield 1
 
 
