@@ -18,7 +18,8 @@ from evalsite.auth import LoginUser
 from evalsite.keys import code_keys
 from surveys.db import make_session_factory
 from surveys.models import JobKind, ProblemSource, Role, User
-from surveys.services import issuing, jobs, problems
+from surveys.selectors import TargetSelector
+from surveys.services import honour_lists, issuing, jobs, problems, scoring_runs
 from surveys.services.attachments import Upload
 from tests.conftest import NOW, campaign_ready_to_open, empty_tables, put_back_rows, table_rows
 from tests.ledger_world import KW, PNG
@@ -146,6 +147,14 @@ def world_ids(app, session, make_campaign) -> dict[str, object]:
     other = User(username="matrix-other", password_hash="!", role=Role.LEADER, created_at=NOW)
     session.add(other)
     session.flush()
+    (unit_batch, _codes), *_ = issuing.issue_batches_per_unit(
+        session, round_.id, round_.groups[0].id, 2, keys, now=NOW, actor_id=None
+    )
+    rules = scoring_runs.load_rules(session, campaign.id)
+    fields = {"name": "单位排名", "top_n": 1, "bottom_n": 0, "top_scope": "overall", "bottom_scope": "overall"}
+    honour_list = honour_lists.save_list(
+        session, campaign.id, fields | {"top_min_ballots": 0}, TargetSelector(), rules=rules, now=NOW, actor_id=None
+    )
     job = jobs.create_job(
         session, JobKind.BALLOTS_CSV, owner_id=other.id, params={"campaign_id": campaign.id}, title="t", now=NOW
     )
@@ -167,6 +176,8 @@ def world_ids(app, session, make_campaign) -> dict[str, object]:
         "filename": "app.css",
         "token": "no-such-public-page",
         "job_id": job.id,
+        "list_id": honour_list.id,
+        "ids": str(unit_batch.id),
     }
 
 
@@ -215,11 +226,20 @@ def client_as(app, session, role: str, unit_id: int):
     return client
 
 
+#: Query arguments a route needs besides its path's, filled from the world like those.
+QUERY_ARGUMENTS = {
+    "admin.unit_batches": {"ids"},
+    "admin.unit_batches_pdf": {"ids"},
+    "admin.unit_batches_csv": {"ids"},
+}
+
+
 def url_of(app, rule: Rule, ids: dict) -> str:
-    unknown = rule.arguments - ids.keys()
+    names = rule.arguments | QUERY_ARGUMENTS.get(rule.endpoint, set())
+    unknown = names - ids.keys()
     assert not unknown, f"the matrix cannot fill {sorted(unknown)} of {rule.path}: add them to world_ids"
     with app.test_request_context():
-        return url_for(rule.endpoint, **{name: ids[name] for name in rule.arguments})
+        return url_for(rule.endpoint, **{name: ids[name] for name in names})
 
 
 def test_every_route_is_classified(app):
