@@ -10,7 +10,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from evalsite.auth import ORGANISERS, READERS, role_required
 from evalsite.database import get_session
@@ -24,7 +23,7 @@ from surveys.labels import label
 from surveys.models import Campaign, Role, RunState, ScoringRun
 from surveys.reports.facts import run_facts
 from surveys.scoring.display import shown
-from surveys.services import publishing
+from surveys.services import listings, publishing
 from surveys.services.lookup import get
 
 bp = Blueprint("publishing", __name__, url_prefix="/publishing")
@@ -52,7 +51,7 @@ def campaign(campaign_id: int):
     """A campaign's runs with their states; one run's ranking and the moves open to the reader."""
     db = get_session()
     campaign = get(db, Campaign, campaign_id)
-    runs = list(db.scalars(select(ScoringRun).where(ScoringRun.campaign_id == campaign.id).order_by(ScoringRun.id)))
+    runs = listings.runs_of(db, campaign.id)
     run = _chosen(runs)
     page = publishing.public_page(db, campaign.id)
     return render_template(

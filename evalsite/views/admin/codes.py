@@ -13,7 +13,6 @@ import io
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms import SelectChoice
 
 from evalsite import jobs
@@ -39,7 +38,7 @@ from surveys.printing import (
     write_codes_csv,
     write_unit_codes_csv,
 )
-from surveys.services import issuing, organisation
+from surveys.services import issuing, listings, organisation
 from surveys.services.lookup import get
 
 #: The most slips printed while the request waits (25 A4 pages, well under a second on two
@@ -298,13 +297,13 @@ def _unit_batches(round_id: int) -> list[CodeBatch]:
 
 
 def _terminal_of(batch: CodeBatch) -> Terminal | None:
-    return get_session().scalar(select(Terminal).where(Terminal.batch_id == batch.id))
+    return listings.terminal_of_batch(get_session(), batch.id)
 
 
 def _target_of(round_: Round, field) -> Target | None:
     """The campaign's target with the code typed in ``field``, or a field error."""
     code = (field.data or "").strip()
-    target = get_session().scalar(select(Target).where(Target.campaign_id == round_.campaign_id, Target.code == code))
+    target = listings.target_by_code(get_session(), round_.campaign_id, code)
     if target is None:
         field.errors.append(_("没有编号为“%(code)s”的评议对象", code=code))
     return target
@@ -335,9 +334,7 @@ def _terminal_form(round_: Round, **kwargs) -> TerminalForm:
 def _codes_page(round_: Round, *, issue_form=None, terminal_form=None, **context) -> str:
     db = get_session()
     rows = issuing.turnout(db, round_.id)
-    terminals = db.scalars(
-        select(Terminal).join(CodeBatch).where(CodeBatch.round_id == round_.id).order_by(Terminal.id)
-    )
+    terminals = listings.terminals_of_round(db, round_.id)
     terminal_form = terminal_form or _terminal_form(round_, formdata=None)
     if terminal_form.ttl_minutes.data is None:
         terminal_form.ttl_minutes.data = current_app.config["TERMINAL_CODE_MINUTES"]
@@ -346,7 +343,7 @@ def _codes_page(round_: Round, *, issue_form=None, terminal_form=None, **context
         round=round_,
         rows=rows,
         totals=_group_totals(rows),
-        terminals=list(terminals),
+        terminals=terminals,
         terminal_batches={row["batch"].id for row in rows if row["batch"].ttl_minutes is not None},
         issue_form=issue_form or _issue_form(round_, formdata=None),
         terminal_form=terminal_form,

@@ -12,7 +12,6 @@ from dataclasses import asdict
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from evalsite import jobs
 from evalsite.auth import ORGANISERS, role_required
@@ -27,7 +26,7 @@ from surveys.i18n import N_
 from surveys.models import Campaign, Component, ComponentKind, JobKind, ScoringRun, Target, Veto
 from surveys.scoring.compare import compare_runs
 from surveys.scoring.display import shown
-from surveys.services import honour_lists, score_sheets, scoring_rules, vetoes
+from surveys.services import honour_lists, listings, score_sheets, scoring_rules, vetoes
 from surveys.services.ledger import problems_for_target
 from surveys.services.lookup import get
 from surveys.services.scoring_runs import latest_run, load_rules
@@ -130,16 +129,16 @@ def scoring_run(campaign_id: int):
     db = get_session()
     campaign = get(db, Campaign, campaign_id)
     run = requested_run(db, campaign.id)
-    previous = _previous(db, run) if run else None
+    previous = listings.run_before(db, run) if run else None
     return render_template(
         "admin/scoring_run.html",
         campaign=campaign,
         run=run,
         view=shown(run.result) if run else None,
-        runs=list(db.scalars(select(ScoringRun).where(ScoringRun.campaign_id == campaign.id).order_by(ScoringRun.id))),
+        runs=listings.runs_of(db, campaign.id),
         previous=previous,
         comparison=compare_runs(previous.result, run.result) if previous else None,
-        target_ids=dict(db.execute(select(Target.code, Target.id).where(Target.campaign_id == campaign.id)).all()),
+        target_ids=listings.target_ids_by_code(db, campaign.id),
         field_labels=FIELD_LABELS,
         **helpers(),
     )
@@ -180,16 +179,6 @@ def requested_run(db, campaign_id: int) -> ScoringRun | None:
     return run
 
 
-def _previous(db, run: ScoringRun) -> ScoringRun | None:
-    stmt = (
-        select(ScoringRun)
-        .where(ScoringRun.campaign_id == run.campaign_id, ScoringRun.id < run.id)
-        .order_by(ScoringRun.id.desc())
-        .limit(1)
-    )
-    return db.scalar(stmt)
-
-
 def _scoring_page(campaign_id: int, *, rules_form=None, veto_form=None, sheet_form=None, sheet_refusal=None):
     """The scoring page; 400 when it shows a refused form."""
     db = get_session()
@@ -228,6 +217,6 @@ def _scoring_page(campaign_id: int, *, rules_form=None, veto_form=None, sheet_fo
 
 
 def _veto_form(db, campaign: Campaign, form: VetoForm) -> VetoForm:
-    stmt = select(Target.id, Target.code, Target.name).where(Target.campaign_id == campaign.id).order_by(Target.code)
-    form.target_id.choices = choices([(tid, f"{code} {name}") for tid, code, name in db.execute(stmt)])
+    targets = listings.target_choices(db, campaign.id)
+    form.target_id.choices = choices([(tid, f"{code} {name}") for tid, code, name in targets])
     return form

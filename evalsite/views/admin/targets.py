@@ -7,7 +7,6 @@ import io
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from evalsite.auth import ORGANISERS, role_required
 from evalsite.database import get_session
@@ -19,9 +18,9 @@ from surveys.cells import csv_writer
 from surveys.errors import Conflict, DomainError
 from surveys.i18n import N_
 from surveys.imports.targets import TEMPLATE_HEADER, apply_update, import_targets, plan_update
-from surveys.models import Campaign, Category, Target, TargetKind
+from surveys.models import Campaign, Target, TargetKind
 from surveys.selectors import KIND_LABELS, TargetSelector, select_targets
-from surveys.services import organisation
+from surveys.services import listings, organisation
 from surveys.services.lookup import get
 
 PAGE_SIZE = 50
@@ -99,8 +98,7 @@ def _save_target(campaign_id: int, target: Target | None):
         flash(_("已保存"))
         return redirect(url_for("admin.targets", campaign_id=campaign.id))
     title = _("编辑评议对象") if target else _("添加评议对象")
-    categories = db.scalars(select(Category.name).where(Category.campaign_id == campaign.id))
-    return render_form(form, title, campaign=campaign, datalist=list(categories))
+    return render_form(form, title, campaign=campaign, datalist=listings.category_names(db, campaign.id))
 
 
 @bp.route("/campaigns/<int:campaign_id>/targets/import", methods=["GET", "POST"])

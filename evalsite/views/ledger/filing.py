@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from evalsite.auth import ORGANISERS, role_required
 from evalsite.database import get_session, local_today
@@ -15,7 +14,7 @@ from evalsite.views.ledger import actor, bp
 from surveys.errors import DomainError
 from surveys.i18n import N_
 from surveys.models import Campaign, ProblemSource, Target
-from surveys.services import organisation, problem_sources, problems
+from surveys.services import listings, organisation, problem_sources, problems
 from surveys.services.lookup import get
 
 #: Items below this mean (on the scale's points) are offered unless the page asks otherwise.
@@ -107,18 +106,13 @@ def _target(db, campaign: Campaign) -> Target | None:
     return target
 
 
-def _targets(db, campaign: Campaign) -> list:
-    stmt = select(Target.id, Target.code, Target.name).where(Target.campaign_id == campaign.id).order_by(Target.code)
-    return list(db.execute(stmt))
-
-
 def _comments_page(campaign_id: int, form: CommentsProblemForm, status: int = 200):
     db = get_session()
     campaign = get(db, Campaign, campaign_id)
     target = _target(db, campaign)
     offered = problem_sources.comment_choices(db, campaign.id, target.id) if target else []
     form.target_id.data = target.id if target else None
-    page = {"campaign": campaign, "target": target, "targets": _targets(db, campaign)}
+    page = {"campaign": campaign, "target": target, "targets": listings.target_choices(db, campaign.id)}
     return render_template("ledger/comments.html", comments=offered, form=form, **page), status
 
 
@@ -135,5 +129,5 @@ def _low_items_page(campaign_id: int, status: int = 200):
         form.target_id.data = target.id
         form.title.data = _("%(item)s得分偏低", item=item.text)[:100]
         forms.append((item, form))
-    page = {"campaign": campaign, "target": target, "targets": _targets(db, campaign)}
+    page = {"campaign": campaign, "target": target, "targets": listings.target_choices(db, campaign.id)}
     return render_template("ledger/low_items.html", items=forms, below=below, **page), status

@@ -15,15 +15,14 @@ from dataclasses import dataclass
 
 from flask import Blueprint
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from evalsite.auth import READERS
 from evalsite.views.results.cache import shown_run
 from surveys.labels import label
 from surveys.models import Campaign, Role, RunState, ScoringRun
 from surveys.scoring.standings import visible
-from surveys.services import results
+from surveys.services import listings, results
 
 bp = Blueprint("results", __name__, url_prefix="/results")
 
@@ -45,15 +44,7 @@ def run_for(session: Session, campaign: Campaign, role: Role | None = None) -> S
     """The one run the results pages show ``role`` (the current user's) for a campaign: the
     newest in a state `SHOWN_STATES` lets it read. Every results page and chart follows it.
     The result is loaded only when ``cache.shown_run`` does not hold it already."""
-    states = SHOWN_STATES[role or current_user.role]
-    stmt = (
-        select(ScoringRun)
-        .options(defer(ScoringRun.result))
-        .where(ScoringRun.campaign_id == campaign.id, ScoringRun.state.in_(states))
-        .order_by(ScoringRun.id.desc())
-        .limit(1)
-    )
-    return session.scalar(stmt)
+    return listings.newest_run_in(session, campaign.id, SHOWN_STATES[role or current_user.role])
 
 
 @bp.context_processor

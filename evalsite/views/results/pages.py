@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from evalsite import charts
 from evalsite.auth import role_required
@@ -17,7 +16,7 @@ from surveys.errors import NotFound
 from surveys.i18n import N_
 from surveys.models import Campaign, Role, Target
 from surveys.scoring.standings import SORT_KEYS, marked, standings
-from surveys.services import campaigns, results
+from surveys.services import campaigns, listings, results
 from surveys.services.ledger import honour_lists, problems_for_target
 from surveys.services.lookup import get
 
@@ -29,8 +28,7 @@ def index():
     db = get_session()
     listed = campaigns.list_campaigns(db)
     if current_user.role is Role.UNIT_OFFICER:
-        stmt = select(Target.campaign_id).where(Target.unit_id == current_user.unit_id).distinct()
-        own = set(db.scalars(stmt)) if current_user.unit_id else set()
+        own = listings.campaigns_rating_unit(db, current_user.unit_id) if current_user.unit_id else set()
         listed = [c for c in listed if c.id in own]
     return render_template("results/index.html", campaigns=listed, has_open_round=results.has_open_round)
 
@@ -59,7 +57,7 @@ def ranking(campaign_id: int):
         sort=sort,
         descending=descending,
         filters={"category": request.args.get("category", ""), "unit": request.args.get("unit", "")},
-        target_ids=_target_ids(db, campaign_id),
+        target_ids=listings.target_ids_by_code(db, campaign_id),
         honours=honour_lists(db, campaign_id),
         # One url_for, not one per row: the drill-down path is this prefix and the target id.
         target_prefix=url_for("results.target", campaign_id=campaign_id, target_id=1)[:-1],
@@ -93,7 +91,3 @@ def target(campaign_id: int, target_id: int):
         target_problems=problems_for_target(db, target.id),
         **helpers(),
     )
-
-
-def _target_ids(db, campaign_id: int) -> dict[str, int]:
-    return dict(db.execute(select(Target.code, Target.id).where(Target.campaign_id == campaign_id)).all())
