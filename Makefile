@@ -58,6 +58,7 @@ test: $(STAMP) translations system-packages
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/bandit -c pyproject.toml -q -r $(BANDIT_PATHS)
 
 clean:

@@ -20,5 +20,5 @@ def init_app(app: Flask) -> None:
     if hops < 0:
         raise ValueError("EVALSITE_PROXY_HOPS must be 0 or more")
     if hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]  # Flask's documented way to add middleware
     app.register_blueprint(health.bp)

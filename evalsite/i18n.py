@@ -68,7 +68,7 @@ def language_next() -> str:
     form was on; else the home page."""
     if request.method == "GET":
         return request.full_path.removesuffix("?")
-    if request.url_rule is not None and "GET" in request.url_rule.methods:
+    if request.url_rule is not None and "GET" in (request.url_rule.methods or ()):
         return request.path
     referrer = urlsplit(request.referrer or "")
     if referrer.netloc == request.host and referrer.path.startswith("/"):

@@ -6,6 +6,7 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -21,7 +22,7 @@ class OutputFile:
 
     def __init__(self, path: Path | None, option: str, *, text: bool = False, mode: int = 0o600):
         self.path, self.option, self.text, self.mode = path, option, text, mode
-        self.file = None
+        self.file: Any = None  #: text or binary by ``text``; None until opened, or when not asked for
         self.temp: Path | None = None
         self.is_done = False
 
@@ -38,7 +39,7 @@ class OutputFile:
         return self
 
     def commit(self) -> None:
-        if self.file is None:
+        if self.file is None or self.temp is None or self.path is None:  # not asked for: set together
             return
         self.file.flush()
         os.fsync(self.file.fileno())
@@ -48,7 +49,7 @@ class OutputFile:
         self.is_done = True
 
     def __exit__(self, *exc) -> None:
-        if self.file is None:
+        if self.file is None or self.temp is None:
             return
         self.file.close()
         if not self.is_done:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import enum
 import os
 import time
 import uuid
 from pathlib import Path
+from typing import ClassVar
 
-from sqlalchemy import MetaData, create_engine, event, exc, make_url
+from sqlalchemy import MetaData, create_engine, event, exc, inspect, make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -24,6 +26,23 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    #: What ``repr`` shows: the primary key and one telling field (the primary key alone
+    #: when empty). Never a secret, a password hash or a code digest.
+    __repr_fields__: ClassVar[tuple[str, ...]] = ()
+
+    def __repr__(self) -> str:
+        """``Campaign(id=3, name='2026年度评议')``: loaded values only, so a repr never queries."""
+        mapper = inspect(type(self))
+        names = self.__repr_fields__ or tuple(mapper.get_property_by_column(c).key for c in mapper.primary_key)
+        shown = ", ".join(
+            f"{name}={_repr_value(self.__dict__[name]) if name in self.__dict__ else '?'}" for name in names
+        )
+        return f"{type(self).__name__}({shown})"
+
+
+def _repr_value(value: object) -> str:
+    return f"{type(value).__name__}.{value.name}" if isinstance(value, enum.Enum) else repr(value)
 
 
 def new_uuid() -> str:

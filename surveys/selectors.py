@@ -54,10 +54,11 @@ class TargetSelector:
         Raises DomainError for a kind that is not one of TargetKind's values.
         """
         if isinstance(kind, str):
+            text = kind
             try:
-                kind = TargetKind(kind) if kind else None
+                kind = TargetKind(text) if text else None
             except ValueError:
-                raise DomainError(N_("类型“%(value)s”无效，应为 窗口、个人 或 单位"), value=kind[:20]) from None
+                raise DomainError(N_("类型“%(value)s”无效，应为 窗口、个人 或 单位"), value=text[:20]) from None
         return cls(kind or None, int(category_id) if category_id else None, int(unit_id) if unit_id else None)
 
     @property

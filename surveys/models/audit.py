@@ -12,6 +12,7 @@ from surveys.db import Base
 
 class AuditEntry(Base):
     __tablename__ = "audit_entries"
+    __repr_fields__ = ("id", "action")
     __table_args__ = (Index("ix_audit_entries_object", "object_type", "object_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,6 +39,7 @@ class AuditChainHead(Base):
     """The newest entry of the chain, in one row: entries cut from the end are detected too."""
 
     __tablename__ = "audit_chain_heads"
+    __repr_fields__ = ("id", "last_entry_id")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     last_entry_id: Mapped[int | None]

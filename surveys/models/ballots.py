@@ -16,6 +16,7 @@ from surveys.db import Base, new_uuid
 
 class Ballot(Base):
     __tablename__ = "ballots"
+    __repr_fields__ = ("id", "round_id")
     #: A round's ballots in id order. Declared unique (it is: id is the key) so that SQLite
     #: knows each index entry is one ballot and groups a round's ratings per ballot while
     #: reading them, without sorting them first (see surveys.scoring.sql.queries).
@@ -35,6 +36,7 @@ class Rating(Base):
     """One answer: a level chosen for one item about one target."""
 
     __tablename__ = "ratings"
+    __repr_fields__ = ("ballot_id", "target_id", "item_id")
     __table_args__ = {"sqlite_with_rowid": False}
 
     ballot_id: Mapped[str] = mapped_column(ForeignKey("ballots.id", ondelete="CASCADE"), primary_key=True)
@@ -49,6 +51,7 @@ class Comment(Base):
     """A suggestion left about one target; shown in random order, without time."""
 
     __tablename__ = "comments"
+    __repr_fields__ = ("id", "target_id")  # never the text a rater wrote
     __table_args__ = {"sqlite_with_rowid": False}
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_uuid)

@@ -15,6 +15,7 @@ from surveys.models.types import enum_column
 
 class Campaign(Base):
     __tablename__ = "campaigns"
+    __repr_fields__ = ("id", "name")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -40,6 +41,7 @@ class Category(Base):
     """A ranking class (类别) such as 综合管理 or 行政执法."""
 
     __tablename__ = "categories"
+    __repr_fields__ = ("id", "name")
     __table_args__ = (UniqueConstraint("campaign_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,6 +56,7 @@ class Component(SelectorColumns, Base):
     """A weighted part of the campaign total (评分组成); it scores the targets its selector matches."""
 
     __tablename__ = "components"
+    __repr_fields__ = ("id", "name")
     __table_args__ = (
         UniqueConstraint("campaign_id", "name"),
         CheckConstraint("weight > 0", name="weight_positive"),

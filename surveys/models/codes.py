@@ -30,6 +30,7 @@ class BatchScope(enum.Enum):
 
 class CodeBatch(Base):
     __tablename__ = "code_batches"
+    __repr_fields__ = ("id", "scope")  # never the batch key
     __table_args__ = (
         CheckConstraint("size >= 0", name="size_not_negative"),
         CheckConstraint(
@@ -66,6 +67,7 @@ class Code(Base):
     """One single-use code, known only by its keyed digest."""
 
     __tablename__ = "codes"
+    __repr_fields__ = ("batch_id", "status")  # never the digest, its key
     __table_args__ = {"sqlite_with_rowid": False}  # stored in digest order: no insertion order
 
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -86,6 +88,7 @@ class Terminal(Base):
     """A window terminal or queue system that asks for a fresh code after each transaction."""
 
     __tablename__ = "terminals"
+    __repr_fields__ = ("id", "name")  # never its token digest
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))

@@ -37,6 +37,7 @@ class Job(Base):
     """
 
     __tablename__ = "jobs"
+    __repr_fields__ = ("id", "kind")
     __table_args__ = (
         CheckConstraint("percent >= 0 AND percent <= 100", name="percent_in_range"),
         CheckConstraint("done_steps >= 0 AND total_steps >= 0", name="steps_not_negative"),

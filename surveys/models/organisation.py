@@ -15,6 +15,7 @@ class Unit(Base):
     """A department or office; lives across campaigns."""
 
     __tablename__ = "units"
+    __repr_fields__ = ("id", "name")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
@@ -33,6 +34,7 @@ class Target(Base):
     """What is rated in one campaign: a window, a person or a unit."""
 
     __tablename__ = "targets"
+    __repr_fields__ = ("id", "code")
     __table_args__ = (UniqueConstraint("campaign_id", "code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

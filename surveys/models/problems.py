@@ -85,6 +85,7 @@ class Problem(Base):
     """One rectification item (整改事项) of a campaign, assigned to a unit."""
 
     __tablename__ = "problems"
+    __repr_fields__ = ("id", "state")
     __table_args__ = (
         CheckConstraint("title <> ''", name="title_not_empty"),
         CheckConstraint(
@@ -146,6 +147,7 @@ class ProblemStep(Base):
     """One report or verdict in a problem's history, shown to the unit and the organisers."""
 
     __tablename__ = "problem_steps"
+    __repr_fields__ = ("id", "kind")
     __table_args__ = (
         CheckConstraint(
             "(kind = 'report' AND verdict IS NULL AND deadline_on IS NULL)"
@@ -180,6 +182,7 @@ class Attachment(Base):
     """
 
     __tablename__ = "attachments"
+    __repr_fields__ = ("id", "filename")
     __table_args__ = (
         CheckConstraint("size > 0", name="size_positive"),
         CheckConstraint(

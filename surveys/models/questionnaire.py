@@ -10,6 +10,7 @@ from surveys.db import Base
 
 class Questionnaire(Base):
     __tablename__ = "questionnaires"
+    __repr_fields__ = ("id", "name")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
@@ -29,6 +30,7 @@ class Item(Base):
     """One question (测评指标) with its weight in the ballot score."""
 
     __tablename__ = "items"
+    __repr_fields__ = ("id", "code")
     __table_args__ = (
         UniqueConstraint("questionnaire_id", "code"),
         CheckConstraint("weight > 0", name="weight_positive"),
@@ -48,6 +50,7 @@ class Level(Base):
     """One answer on the scale (评价等级), e.g. 非常满意 = 100 points."""
 
     __tablename__ = "levels"
+    __repr_fields__ = ("id", "label")
     __table_args__ = (
         UniqueConstraint("questionnaire_id", "position"),
         CheckConstraint(

@@ -22,6 +22,7 @@ class RoundKind(enum.Enum):
 
 class Round(Base):
     __tablename__ = "rounds"
+    __repr_fields__ = ("id", "name")
     __table_args__ = (
         UniqueConstraint("campaign_id", "name"),
         CheckConstraint("trim_k >= 0", name="trim_k_not_negative"),
@@ -60,6 +61,7 @@ class RaterGroup(SelectorColumns, Base):
     """Who rates in a round; its selector names the targets its codes may cover."""
 
     __tablename__ = "rater_groups"
+    __repr_fields__ = ("id", "name")
     __table_args__ = (
         UniqueConstraint("round_id", "name"),
         CheckConstraint("weight > 0", name="weight_positive"),

@@ -28,6 +28,7 @@ class ScoringRules(Base):
     """
 
     __tablename__ = "scoring_rules"
+    __repr_fields__ = ("id", "campaign_id")
     __table_args__ = (
         CheckConstraint("top_n >= 0 AND bottom_n >= 0", name="n_not_negative"),
         CheckConstraint("top_min_ballots >= 0", name="top_min_ballots_not_negative"),
@@ -65,6 +66,7 @@ class HonourList(SelectorColumns, Base):
     list with the 十佳 / 末位 rules of its ``ScoringRules``."""
 
     __tablename__ = "honour_lists"
+    __repr_fields__ = ("id", "name")
     __table_args__ = (
         UniqueConstraint("campaign_id", "name"),
         CheckConstraint("name <> ''", name="name_not_empty"),
@@ -101,6 +103,7 @@ class Veto(Base):
     """A recorded reason (一票否决) that takes a target out of the ranking."""
 
     __tablename__ = "vetoes"
+    __repr_fields__ = ("id", "target_id")
     __table_args__ = (CheckConstraint("reason <> ''", name="reason_not_empty"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -117,6 +120,7 @@ class ImportedScore(Base):
     """One target's score on an imported sheet (业务考核 etc.), before rescaling to 0–100."""
 
     __tablename__ = "imported_scores"
+    __repr_fields__ = ("id", "target_id")
     __table_args__ = (
         UniqueConstraint("component_id", "target_id"),
         CheckConstraint("max_score > 0", name="max_score_positive"),
@@ -172,6 +176,7 @@ class ScoringRun(Base):
     """A stored scoring run: the configuration it used, its input digest and its result."""
 
     __tablename__ = "scoring_runs"
+    __repr_fields__ = ("id", "state")
     __table_args__ = (
         CheckConstraint(
             "(state = 'draft' AND NOT is_frozen) OR (state <> 'draft' AND is_frozen)", name="frozen_matches_state"
@@ -241,6 +246,7 @@ class PublicPage(Base):
     """
 
     __tablename__ = "public_pages"
+    __repr_fields__ = ("id", "campaign_id")  # never the token
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), unique=True)

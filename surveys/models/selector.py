@@ -36,11 +36,11 @@ class SelectorColumns:
 
     @declared_attr
     def selector_category(cls):  # noqa: N805 - declared_attr takes the class
-        return relationship("Category", foreign_keys=[cls.selector_category_id])
+        return relationship("Category", foreign_keys=[cls.selector_category_id])  # type: ignore[list-item]  # mypy reads a declared_attr column on the class as its value
 
     @declared_attr
     def selector_unit(cls):  # noqa: N805 - declared_attr takes the class
-        return relationship("Unit", foreign_keys=[cls.selector_unit_id])
+        return relationship("Unit", foreign_keys=[cls.selector_unit_id])  # type: ignore[list-item]  # mypy reads a declared_attr column on the class as its value
 
     @property
     def selector(self) -> TargetSelector:

@@ -30,6 +30,7 @@ class AuthSource(enum.Enum):
 
 class User(Base):
     __tablename__ = "users"
+    __repr_fields__ = ("id", "username")  # never the password hash
     __table_args__ = (UniqueConstraint("auth_source", "external_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,6 +59,3 @@ class User(Base):
     external_id: Mapped[str | None] = mapped_column(String(255))
 
     unit = relationship("Unit")
-
-    def __repr__(self) -> str:
-        return f"<User {self.username} {self.role.value}>"

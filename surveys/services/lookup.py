@@ -6,10 +6,11 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
+from surveys.db import Base
 from surveys.errors import NotFound
 from surveys.i18n import N_
 
-T = TypeVar("T")
+T = TypeVar("T", bound=Base)
 
 _NOT_FOUND = {
     "campaigns": N_("评议活动不存在"),
