@@ -24,3 +24,10 @@ def initials(name: str) -> str:
 
     Latin letters and digits in the name are kept as they are (lower case)."""
     return "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).replace(" ", "").lower()
+
+
+def search_text(*parts: str) -> str:
+    """What the rating form's search box matches a target by: each part as written, lower case,
+    and its 拼音首字母 (张三 · 科长 → "张三 科长 zs kz"), so a rater may type either."""
+    words = [part.lower() for part in parts if part]
+    return " ".join([*words, *(initials(part) for part in parts if part)])

@@ -72,5 +72,47 @@
     if (button.classList.contains("next") && complete(steps[current])) show(current + 1);
     if (button.classList.contains("prev")) show(current - 1);
   });
+  // Answers are required (no 不了解) and a jump skipped a screen: show the first unanswered one.
+  submit.addEventListener("click", function (event) {
+    var invalid = submit.form.querySelector("input:invalid");
+    if (!invalid) return;
+    event.preventDefault();
+    for (var i = 0; i < steps.length; i++) if (steps[i].contains(invalid)) show(i);
+    invalid.reportValidity();
+  });
   show(0);
+  // A code covering many targets: a search box narrows the jump list, which goes straight to a
+  // target. Each screen carries what it is found by (name, post, unit and their pinyin initials,
+  // written by the server): nothing is asked of the network.
+  var finder = document.getElementById("finder");
+  if (!finder) return;
+  var find = document.getElementById("find");
+  var jump = document.getElementById("jump");
+  var none = document.getElementById("none");
+  var heading = jump.options[0];
+  var everyone = Array.prototype.slice.call(jump.options, 1);
+  var filter = function () {
+    var terms = find.value.toLowerCase().split(/\s+/).filter(Boolean);
+    var hits = everyone.filter(function (option) {
+      var text = steps[option.value - 1].getAttribute("data-find");
+      return terms.every(function (term) { return text.indexOf(term) >= 0; });
+    });
+    while (jump.options.length > 1) jump.remove(1);
+    hits.forEach(function (option) { jump.add(option); });
+    heading.text = finder.getAttribute(terms.length ? "data-found" : "data-all").replace("{n}", hits.length);
+    jump.value = "";
+    none.hidden = hits.length > 0;
+    return hits;
+  };
+  find.addEventListener("input", filter);
+  find.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter") return;
+    event.preventDefault();
+    var hits = filter();
+    if (hits.length) show(hits[0].value - 1);
+  });
+  jump.addEventListener("change", function () {
+    if (jump.value) show(jump.value - 1);
+  });
+  finder.hidden = false;
 })();

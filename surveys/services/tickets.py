@@ -14,6 +14,10 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from surveys.models import Campaign, Item, Level, RaterGroup, Round, Target, Unit
+from surveys.pinyin import search_text
+
+#: A code covering more targets than this gets a search box and a jump list on its form.
+SEARCH_FROM = 9
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,11 @@ class FormTarget:
     title: str
     #: The target's unit: several 政策法规科科长 exist, one per department.
     unit: str
+
+    @property
+    def search(self) -> str:
+        """Name, post and unit with their pinyin initials, for the form's search box."""
+        return search_text(self.name, self.title, self.unit)
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,11 @@ class Ticket:
     @property
     def has_unknown_level(self) -> bool:
         return any(level.is_excluded for level in self.levels)
+
+    @property
+    def is_searchable(self) -> bool:
+        """Whether the form offers a search box and a jump list (a code covering many targets)."""
+        return len(self.targets) >= SEARCH_FROM
 
 
 #: Built once: constructing a statement costs more than running one of these.

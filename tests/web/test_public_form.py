@@ -22,7 +22,7 @@ from evalsite import limits
 from surveys import codes
 from surveys.models import Ballot, Comment, Round, Target
 from surveys.services import issuing, rounds
-from tests.builders import HOSTILE, KW, keys_of, open_first_round
+from tests.builders import HOSTILE, KW, add_departments, keys_of, open_first_round
 from tests.conftest import REDIS_URI
 from tests.web.support import (
     _SWITCH,
@@ -299,6 +299,44 @@ def test_target_names_are_escaped_on_the_form(client, app, session, round_, camp
     body = client.post("/r", data={"code": code}).get_data(as_text=True)
 
     assert "<b onmouseover" not in body and "&lt;b onmouseover=alert(1)&gt;张三&lt;/b&gt;" in body
+
+
+def test_a_code_covering_many_targets_gets_a_search_box_with_pinyin_initials_per_target(
+    client, app, session, make_campaign
+):
+    campaign = make_campaign()
+    add_departments(session, campaign)  # 3 + 9 targets, several 政策法规科科长 in three departments
+    round_ = open_first_round(session, campaign)
+    _batch, (code,) = issuing.issue_batch(session, round_.id, round_.groups[0].id, 1, keys_of(app), **KW)
+    session.commit()
+
+    body = client.post("/r", data={"code": code}).get_data(as_text=True)
+
+    finds = re.findall(r'<section class="card step"[^>]* data-find="([^"]*)"', body)
+    assert len(finds) == 12 == body.count('class="card step"')
+    assert "税务局0 政策法规科科长 税务局 swj0 zcfgkkz swj" in finds  # name, post, unit, then their initials
+    assert "财政局1 办公室主任 财政局 czj1 bgszr czj" in finds
+    assert any(find.startswith("张三 ") and " zs " in find for find in finds)  # no post: name, unit, initials
+    assert re.search(r'<label for="find">[^<]+</label>\s*<input type="search" id="find"', body)
+    assert '<label for="jump">' in body
+    jump = re.search(r'<select id="jump">(.*?)</select>', body, re.DOTALL)[1]
+    assert re.findall(r'<option value="(\d*)">', jump) == ["", *(str(i) for i in range(1, 13))]
+    assert "全部 12 位，请选择" in jump and "· 政策法规科科长 · 民政局</option>" in jump
+    assert " style=" not in body and "<script>" not in body  # the CSP allows neither
+
+
+@pytest.mark.parametrize("scope", ["target", "round"])
+def test_a_code_covering_a_handful_of_targets_has_no_search_box(client, app, session, round_, campaign, scope):
+    target_id = campaign.targets[0].id if scope == "target" else None
+    _batch, (code,) = issuing.issue_batch(
+        session, round_.id, round_.groups[0].id, 1, keys_of(app), target_id=target_id, **KW
+    )
+    session.commit()
+
+    body = client.post("/r", data={"code": code}).get_data(as_text=True)
+
+    assert body.count('class="card step"') == (1 if scope == "target" else 3)
+    assert "data-find" not in body and 'id="finder"' not in body and 'id="jump"' not in body
 
 
 # --- CSRF, redirects and the session cookie --------------------------------------------------
