@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from surveys.scoring.config import TargetInfo
 
@@ -33,11 +34,24 @@ class GroupTally:
 
 @dataclass(frozen=True)
 class ItemTally:
-    """Valid answers to one item about one target from one group: count and mean points (unweighted)."""
+    """Valid answers to one item about one target from one group: count and points (unweighted).
+
+    ``total`` is exact (Σ count × points per level, points as the decimals they were given
+    in), so the digest rounds the mean once, whichever database counted the answers.
+    """
 
     n: int
-    mean: float
+    total: Fraction
     positive: int
+
+    @property
+    def mean(self) -> float:
+        return float(self.total / self.n)
+
+
+def exact_points(points: float) -> Fraction:
+    """A level's points as the decimal number they were given in (70.5, not the nearest binary fraction)."""
+    return Fraction(repr(float(points)))
 
 
 #: (round id, target id, group id)

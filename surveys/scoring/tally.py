@@ -12,10 +12,11 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from fractions import Fraction
 
 from surveys.scoring.combine import ballot_score
 from surveys.scoring.config import RoundConfig
-from surveys.scoring.inputs import GroupKey, GroupTally, ItemKey, ItemTally, LevelKey
+from surveys.scoring.inputs import GroupKey, GroupTally, ItemKey, ItemTally, LevelKey, exact_points
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def tally_round(round_: RoundConfig, ballots: Iterable[BallotInput]) -> RoundTal
         for (target_id, group_id), values in scores.items()
     }
     items = {
-        key: ItemTally(len(points), math.fsum(points) / len(points), item_positive[key])
+        key: ItemTally(len(points), sum(map(exact_points, points), Fraction(0)), item_positive[key])
         for key, points in item_points.items()
     }
     return RoundTallies(groups, items, dict(level_counts))

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from surveys.errors import Conflict
 from surveys.models import AuditEntry, Ballot, Campaign, Item, Rating, Round, ScoringRun
-from surveys.scoring.digest import canonical_json
+from surveys.scoring.digest import canonical_inputs, canonical_json, input_digest
 from surveys.scoring.evaluate import score
 from surveys.scoring.inputs import Inputs
 from surveys.scoring.results import to_json
@@ -30,7 +30,7 @@ from tests.builders import (
 from tests.conftest import NOW
 
 #: SHA-256 of the paper campaign's whole JSON result (every figure, unsuppressed, as a run stores it), on any database.
-GOLDEN_JSON_SHA256 = "3f94ac9bd86885cabc07049d2bd57d53a63cf3976de266b45c2f18c67be144cd"
+GOLDEN_JSON_SHA256 = "09a2791a057344b211c13ece72ec0b278fb6c5e0568fd91b427d9cca91eee065"
 
 
 def test_the_paper_campaign_scores_as_computed_by_hand(session):
@@ -86,15 +86,7 @@ def test_the_sql_matches_the_reference_on_random_ballots(session, aggregation):
         for t in PAPER_TARGETS
     }
     ids = build_campaign(session, plan, aggregation=aggregation)
-    session.expire_all()
-    config = load_config(session, session.get(Campaign, ids["campaign"]))
-    round_ = config.components[0].round
-    ballots = [
-        BallotInput(b.id, b.group_id, tuple((r.target_id, r.item_id, r.level_id) for r in b.ratings))
-        for b in session.scalars(select(Ballot).where(Ballot.round_id == ids["round"]))
-    ]
-    expected = tally_round(round_, ballots)
-    got = queries.read_inputs(session, ids["campaign"], config, load_targets(session, ids["campaign"])).inputs
+    _config, expected, got = sql_and_reference(session, ids)
 
     assert got.groups.keys() == expected.groups.keys()
     for key, tally in expected.groups.items():
@@ -171,3 +163,32 @@ def test_on_postgresql_the_run_reads_at_repeatable_read(session):
     if session.get_bind().dialect.name == "postgresql":
         with pytest.raises(RuntimeError):
             score_campaign(session, round_.campaign_id)
+
+
+def sql_and_reference(session, ids: dict):
+    """The campaign's configuration, its round tallied in memory from the stored ballots, and the SQL's inputs."""
+    session.expire_all()
+    config = load_config(session, session.get(Campaign, ids["campaign"]))
+    ballots = [
+        BallotInput(b.id, b.group_id, tuple((r.target_id, r.item_id, r.level_id) for r in b.ratings))
+        for b in session.scalars(select(Ballot).where(Ballot.round_id == ids["round"]))
+    ]
+    tallies = tally_round(config.components[0].round, ballots)
+    sql = queries.read_inputs(session, ids["campaign"], config, load_targets(session, ids["campaign"])).inputs
+    return config, tallies, sql
+
+
+def test_an_item_mean_with_a_half_at_the_sixth_decimal_rounds_up_in_the_digest_on_every_database(session):
+    """512 answers to Q1 summing to 34,820 points: the mean 68.0078125 is a half at the rounding
+    digit, and a float rounded half-even would give 68.007812. The digest rounds the exact mean
+    once, half up, so the database's digest equals the in-memory reference's, on SQLite and
+    PostgreSQL alike."""
+    plan = {"A1": {"服务对象": ["VS S"] * 102 + ["S S"] + ["B S"] * 409}}
+    ids = build_campaign(session, plan, aggregation="mean")
+    config, tallies, sql = sql_and_reference(session, ids)
+    memory = Inputs(sql.targets, tallies.groups, tallies.items, tallies.levels, sql.imported, sql.vetoes)
+
+    q1 = [row for row in canonical_inputs(config, sql)["items"] if row[3] == "Q1"]
+    assert q1 == [["外部评议", "A1", "服务对象", "Q1", 512, "68.007813", 103]]
+    assert input_digest(config, sql) == input_digest(config, memory)
+    assert fresh_score(session, ids["campaign"]).digest == input_digest(config, memory)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from decimal import ROUND_HALF_UP, Decimal
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,6 +20,7 @@ from surveys.scoring.config import (
     Rules,
     TargetInfo,
 )
+from surveys.scoring.digest import canonical_inputs, input_digest
 from surveys.scoring.evaluate import score
 from surveys.scoring.inputs import Inputs
 from surveys.scoring.results import to_json
@@ -99,6 +101,78 @@ def test_permuting_ballots_and_their_answers_changes_nothing(campaign, rng):
     after = run(config, targets, shuffled, imported, vetoes)
 
     assert to_json(after) == to_json(before)  # every figure, the digest included
+
+
+@st.composite
+def decimal_points(draw):
+    """The campaigns above, on a scale whose points are given to two decimals (e.g. 71.39)."""
+    config, targets, ballots, imported, vetoes = draw(campaigns())
+    points = [draw(st.integers(0, 10_000)) / 100 for _ in POINTS]
+    levels = tuple(replace(lv, points=p) for lv, p in zip(LEVELS, points, strict=False)) + LEVELS[len(POINTS) :]
+    round_ = replace(config.components[0].round, levels=levels)
+    components = (replace(config.components[0], round=round_), *config.components[1:])
+    return replace(config, components=components), targets, ballots, imported, vetoes
+
+
+def noisy(inputs: Inputs, rng) -> Inputs:
+    """The same tallies with the last-bit noise a database's float sums may carry."""
+
+    def jiggle(value: float) -> float:
+        return math.nextafter(value, rng.choice([-math.inf, math.inf]))
+
+    groups = {
+        key: replace(
+            t,
+            mean=jiggle(t.mean),
+            squared_deviations=jiggle(t.squared_deviations),
+            scores=tuple(jiggle(v) for v in t.scores),
+        )
+        for key, t in inputs.groups.items()
+    }
+    return replace(inputs, groups=groups)
+
+
+@SETTINGS
+@given(decimal_points(), st.randoms(use_true_random=False))
+def test_the_digest_depends_on_the_inputs_not_on_summation_order_or_float_noise(campaign, rng):
+    """Ballots in any order, float sums off in the last bit: one digest. Each item mean in it
+    is the exact mean (Decimal arithmetic on the points as given), rounded once, half up."""
+    config, targets, ballots, imported, vetoes = campaign
+    round_ = config.components[0].round
+    shuffled = [replace(b, ratings=tuple(rng.sample(b.ratings, len(b.ratings)))) for b in ballots]
+    rng.shuffle(shuffled)
+    tallies = tally_round(round_, ballots)
+    inputs = Inputs(targets, tallies.groups, tallies.items, tallies.levels, imported, vetoes)
+    again = tally_round(round_, shuffled)
+
+    reordered = Inputs(targets, again.groups, again.items, again.levels, imported, vetoes)
+    assert input_digest(config, noisy(reordered, rng)) == input_digest(config, inputs)
+    points = {lv.id: Decimal(repr(lv.points)) for lv in round_.levels if lv.points is not None}
+    answered: dict[tuple, list[Decimal]] = {}
+    for b in ballots:
+        for target_id, item_id, level_id in b.ratings:
+            if level_id in points:
+                answered.setdefault((targets_code(targets, target_id), item_id, b.group_id), []).append(
+                    points[level_id]
+                )
+    codes = {it.id: it.code for it in round_.items}
+    names = {g.id: g.name for g in round_.groups}
+    expected = sorted(
+        [
+            round_.name,
+            t,
+            names[g],
+            codes[i],
+            len(p),
+            f"{(sum(p) / len(p)).quantize(Decimal('0.000001'), ROUND_HALF_UP)}",
+        ]
+        for (t, i, g), p in answered.items()
+    )
+    assert [row[:6] for row in canonical_inputs(config, inputs)["items"]] == expected
+
+
+def targets_code(targets, target_id: int) -> str:
+    return next(t.code for t in targets if t.id == target_id)
 
 
 def scaled(config: CampaignConfig, factor: float) -> CampaignConfig:

@@ -9,9 +9,9 @@ tables still match the frozen copy).
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass
+from fractions import Fraction
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from surveys.enums import Aggregation, ComponentKind
 from surveys.models import ImportedScore, Veto
 from surveys.scoring.config import CampaignConfig, RoundConfig, TargetInfo
-from surveys.scoring.inputs import GroupTally, Inputs, ItemTally
+from surveys.scoring.inputs import GroupTally, Inputs, ItemTally, exact_points
 from surveys.scoring.sql.round_sql import COLUMNS, round_statement
 from surveys.scoring.tally import group_tally
 
@@ -100,7 +100,7 @@ def _answers(round_: RoundConfig, target_id: int, group_id: int, counted, items:
     An item with no valid answer from the group has no tally; levels with no answer are
     left out of the distribution.
     """
-    per_item: dict[int, list] = defaultdict(lambda: [0, [], 0])  # answers, points × count, positive
+    per_item: dict[int, list] = defaultdict(lambda: [0, Fraction(0), 0])  # answers, Σ points × count, positive
     for slot, count in counted:
         if not count:
             continue
@@ -110,11 +110,11 @@ def _answers(round_: RoundConfig, target_id: int, group_id: int, counted, items:
             continue
         tallied = per_item[slot.item_id]
         tallied[0] += count
-        tallied[1].append(level.points * count)
+        tallied[1] += exact_points(level.points) * count
         tallied[2] += count if level.is_positive else 0
     positive = valid = 0
-    for item_id, (n, parts, item_positive) in per_item.items():
-        items[(round_.id, target_id, group_id, item_id)] = ItemTally(n, math.fsum(parts) / n, item_positive)
+    for item_id, (n, total, item_positive) in per_item.items():
+        items[(round_.id, target_id, group_id, item_id)] = ItemTally(n, total, item_positive)
         positive += item_positive
         valid += n
     return positive, valid
