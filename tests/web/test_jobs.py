@@ -13,8 +13,8 @@ from sqlalchemy import select
 from evalsite.keys import code_keys
 from surveys.models import Job, Role, ScoringRun, User
 from surveys.services import issuing, rounds
+from tests.builders import build_campaign
 from tests.conftest import NOW
-from tests.integration.test_scoring_db import build_campaign
 from tests.jobs_support import job_of, run_queued, running_worker, status, wait_for
 from tests.web.support import fresh, page_text
 
