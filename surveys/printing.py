@@ -236,20 +236,6 @@ def unit_sections(
         yield Section(batch.unit.name, lines, batch_slips(batch, codes_of(batch), base_url))
 
 
-def unit_parts(sizes: list[int], part_size: int) -> list[list[int]]:
-    """Split batches (by index) into files of at most ``part_size`` slips, never splitting a
-    batch; a batch bigger than that is a file of its own."""
-    parts: list[list[int]] = []
-    filled = part_size
-    for index, size in enumerate(sizes):
-        if filled + size > part_size:
-            parts.append([])
-            filled = 0
-        parts[-1].append(index)
-        filled += size
-    return parts
-
-
 def write_unit_codes_csv(
     batches: Iterable[CodeBatch], codes_of: Callable[[CodeBatch], Iterable[str]], base_url: str, out: TextIO
 ) -> int:

@@ -22,8 +22,18 @@ from evalsite.keys import code_keys
 from surveys.db import claim_write_lock
 from surveys.errors import Conflict, NotFound
 from surveys.i18n import N_
-from surveys.models import Ballot, Campaign, CodeBatch, JobKind, ProblemSource, ProblemState, ScoringRun, Terminal
-from surveys.printing import batch_slips, render_slips, slips_title
+from surveys.models import (
+    Ballot,
+    BatchScope,
+    Campaign,
+    CodeBatch,
+    JobKind,
+    ProblemSource,
+    ProblemState,
+    ScoringRun,
+    Terminal,
+)
+from surveys.printing import batch_slips, render_sections, render_slips, slips_title, unit_batches_title, unit_sections
 from surveys.reports.facts import run_facts, turnout_rows
 from surveys.reports.pdf_report import build_pdf
 from surveys.reports.workbook import build_workbook
@@ -45,7 +55,10 @@ class Produced:
 
 
 def print_slips(db, params: dict, *, owner_id, out, progress) -> Produced:
-    """A batch's code slips as one PDF, whatever its size (8 slips an A4 page)."""
+    """A batch's code slips as one PDF, whatever its size (8 slips an A4 page); with
+    ``batch_ids``, the batches of one "每个单位一批" instead (`print_unit_slips`)."""
+    if "batch_ids" in params:
+        return print_unit_slips(db, params, owner_id=owner_id, out=out, progress=progress)
     batch = printable_batch(db, params["batch_id"])
     progress(0, batch.size)
     slips = batch_slips(batch, issuing.batch_codes(batch, code_keys()), current_app.config["PUBLIC_BASE_URL"])
@@ -53,6 +66,36 @@ def print_slips(db, params: dict, *, owner_id, out, progress) -> Produced:
     current_app.logger.info("batch %d printed by user %s (job)", batch.id, owner_id)
     name = f"batch-{batch.id}-slips.pdf"
     return Produced(download_name=name, ascii_name=name)
+
+
+def print_unit_slips(db, params: dict, *, owner_id, out, progress) -> Produced:
+    """The slips of per-unit batches as one PDF, a separator page before each unit."""
+    batches = printable_unit_batches(db, params["round_id"], params["batch_ids"])
+    total = sum(batch.size for batch in batches)
+    progress(0, total)
+    keys, base_url = code_keys(), current_app.config["PUBLIC_BASE_URL"]
+    sections = unit_sections(batches, lambda batch: issuing.batch_codes(batch, keys), base_url, gettext)
+    render_sections(
+        sections, out, title=unit_batches_title(batches, gettext), progress=lambda done: progress(done, total)
+    )
+    current_app.logger.info("batches %s printed by user %s (job)", ",".join(str(b.id) for b in batches), owner_id)
+    name = f"round-{params['round_id']}-units.pdf"
+    return Produced(download_name=name, ascii_name=name)
+
+
+#: Batches one per-unit print may name: more units than any installation has.
+MAX_UNIT_BATCHES = 1000
+
+
+def printable_unit_batches(db, round_id: int, batch_ids: list[int]) -> list[CodeBatch]:
+    """The printable unit batches of the round with these ids, in that order; any other
+    (none, too many, repeated, another round's, not a unit's) is not found."""
+    if not 1 <= len(batch_ids) <= MAX_UNIT_BATCHES or len(set(batch_ids)) != len(batch_ids):
+        raise NotFound(N_("评议码批次不存在"))
+    batches = [printable_batch(db, batch_id) for batch_id in batch_ids]
+    if any(batch.round_id != round_id or batch.scope is not BatchScope.UNIT for batch in batches):
+        raise NotFound(N_("评议码批次不存在"))
+    return batches
 
 
 def printable_batch(db, batch_id: int) -> CodeBatch:

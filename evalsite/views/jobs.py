@@ -118,6 +118,9 @@ def title_of(job: Job) -> str:
 def back_url(job: Job) -> str:
     """The page the job was started from."""
     params = job.params
+    if job.kind is JobKind.SLIPS_PDF and "batch_ids" in params:
+        ids = ",".join(str(batch_id) for batch_id in params["batch_ids"])
+        return url_for("admin.unit_batches", round_id=params["round_id"], ids=ids)
     if job.kind is JobKind.SLIPS_PDF:
         return url_for("admin.code_batch", batch_id=params["batch_id"])
     if job.kind is JobKind.SCORING:

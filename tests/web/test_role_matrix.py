@@ -230,6 +230,7 @@ def client_as(app, session, role: str, unit_id: int):
 QUERY_ARGUMENTS = {
     "admin.unit_batches": {"ids"},
     "admin.unit_batches_pdf": {"ids"},
+    "admin.print_unit_batches": {"ids"},
     "admin.unit_batches_csv": {"ids"},
 }
 

@@ -10,12 +10,12 @@ from sqlalchemy import select
 
 from evalsite.keys import code_keys
 from surveys.models import CodeBatch, RaterGroup, TargetKind
-from surveys.printing import unit_parts
 from surveys.selectors import TargetSelector
 from surveys.services import issuing, organisation, rounds
 from tests.builders import add_departments
 from tests.conftest import NOW
 from tests.documents import run, tool
+from tests.jobs_support import job_of, running_worker, wait_for
 from tests.web.support import database_rows, fresh, location, page_text
 
 KW = {"now": NOW, "actor_id": None}
@@ -80,17 +80,14 @@ def test_a_group_selector_matching_nothing_is_refused_on_the_same_form_with_what
     assert database_rows(session) == before
 
 
-def test_one_batch_per_unit_gives_one_pdf_with_a_separator_page_per_unit_and_one_csv(
-    client, session, login, campaign, tmp_path
-):
-    login()
-    round_ = campaign.rounds[0]
+def issue_per_unit(client, round_, count: int):
+    """Issue ``count`` codes to every unit for the staff group (made a person group)."""
     staff = round_.groups[1]
     fields = group_form(staff.name, kind="person") | {"weight": str(staff.weight)}
     assert client.post(f"/admin/groups/{staff.id}/edit", data=fields).status_code == 302
     issue = {
         "group_id": staff.id,
-        "count": "2",
+        "count": str(count),
         "scope": "per_unit",
         "unit_id": "0",
         "target_code": "",
@@ -98,7 +95,15 @@ def test_one_batch_per_unit_gives_one_pdf_with_a_separator_page_per_unit_and_one
     }
     response = client.post(f"/admin/rounds/{round_.id}/codes", data=issue)
     assert response.status_code == 302, page_text(response)[:400]
-    path, query = location(response)
+    return location(response)
+
+
+def test_one_batch_per_unit_gives_one_pdf_with_a_separator_page_per_unit_and_one_csv(
+    client, session, login, campaign, tmp_path
+):
+    login()
+    round_ = campaign.rounds[0]
+    path, query = issue_per_unit(client, round_, 2)
     batches = list(fresh(session).scalars(select(CodeBatch).order_by(CodeBatch.id)))
     assert [b.unit.name for b in batches] == ["2026年度评议-单位", "财政局", "民政局", "税务局"]
     assert query["ids"] == [",".join(str(b.id) for b in batches)]
@@ -125,6 +130,51 @@ def test_one_batch_per_unit_gives_one_pdf_with_a_separator_page_per_unit_and_one
     assert other.status_code == 404
 
 
+def test_a_large_per_unit_print_runs_as_a_job_and_its_page_offers_the_pdf(
+    app, client, session, login, campaign, tmp_path
+):
+    login()
+    round_ = campaign.rounds[0]
+    path, query = issue_per_unit(client, round_, 60)  # 4 units, 240 slips: more than a request prints
+    ids = query["ids"][0]
+    batches = list(fresh(session).scalars(select(CodeBatch).order_by(CodeBatch.id)))
+    summary = client.get(f"{path}?ids={ids}")
+    assert "评议码条在后台生成" in page_text(summary) and f"{path}/slips?ids=" in summary.get_data(as_text=True)
+    assert client.get(f"{path}/slips.pdf?ids={ids}").status_code == 409
+
+    with running_worker(app):
+        job_id = job_of(client.post(f"{path}/slips?ids={ids}"))
+        page = page_text(client.get(f"/jobs/{job_id}"))
+        assert "打印每个单位一批的评议码条（4 个单位，240 张）" in page
+        done = wait_for(client, job_id)
+
+    assert done["state"] == "done" and done["percent"] == 100, done["text"]
+    offered = client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert '<p class="row job-file">' in offered and f'href="{done["file_url"]}"' in offered  # shown, not hidden
+    with client.get(done["file_url"]) as pdf:
+        assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+        pages = pdf_pages(pdf.data, tmp_path)
+    assert len(pages) == 4 * (1 + 8)  # per unit: a separator page, then 60 slips on 8 pages
+    for number, batch in enumerate(batches):
+        separator, slips = pages[9 * number], pages[9 * number + 1 : 9 * number + 9]
+        assert batch.unit.name in separator and f"评议码 60 个 · 第 {batch.id} 批" in separator
+        assert all(batch.unit.name in page for page in slips)
+
+
+def test_a_per_unit_print_whose_batch_was_voided_meanwhile_fails_in_words(app, client, session, login, campaign):
+    login()
+    round_ = campaign.rounds[0]
+    path, query = issue_per_unit(client, round_, 60)
+    job_id = job_of(client.post(f"{path}/slips?ids={query['ids'][0]}"))
+    first = fresh(session).scalars(select(CodeBatch).order_by(CodeBatch.id)).first()
+    issuing.void_batch(session, first.id, **KW)  # before any worker took the job
+    session.commit()
+    with running_worker(app):
+        failed = wait_for(client, job_id)
+    assert failed["state"] == "failed" and failed["text"] == "未能完成：该批评议码已作废"
+    assert f"{path}?ids=" in client.get(f"/jobs/{job_id}").get_data(as_text=True)  # back to the per-unit page
+
+
 def test_a_batch_that_would_cover_nothing_is_refused_on_the_issue_form(client, session, login, campaign):
     login()
     round_ = campaign.rounds[0]
@@ -145,11 +195,6 @@ def pdf_pages(data: bytes, tmp_path) -> list[str]:
     path = tmp_path / "slips.pdf"
     path.write_bytes(data)
     return [" ".join(page.split()) for page in run(tool("pdftotext"), "-layout", str(path), "-").split("\f")[:-1]]
-
-
-def test_per_unit_prints_split_into_files_by_whole_units():
-    assert unit_parts([50, 50, 50], 2000) == [[0, 1, 2]]
-    assert unit_parts([1500, 400, 300, 2500, 10], 2000) == [[0, 1], [2], [3], [4]]
 
 
 def test_the_rating_form_names_each_persons_post_and_department(app, client, session, campaign):

@@ -20,20 +20,19 @@ from evalsite.auth import ORGANISERS, role_required
 from evalsite.database import get_session
 from evalsite.forms.codes import PER_UNIT, IssueForm, TerminalForm
 from evalsite.i18n import error_text
-from evalsite.jobs.work import printable_batch
+from evalsite.jobs.work import printable_batch, printable_unit_batches
 from evalsite.keys import code_keys
 from evalsite.selectors import selector_label
-from evalsite.views.admin import actor, bp, query_int
+from evalsite.views.admin import actor, bp
 from surveys.errors import Conflict, DomainError, NotFound
 from surveys.i18n import N_
-from surveys.models import BatchScope, CodeBatch, JobKind, Round, RoundStatus, Target, Terminal
+from surveys.models import CodeBatch, JobKind, Round, RoundStatus, Target, Terminal
 from surveys.printing import (
     batch_slips,
     render_sections,
     render_slips,
     slips_title,
     unit_batches_title,
-    unit_parts,
     unit_sections,
     write_codes_csv,
     write_unit_codes_csv,
@@ -44,9 +43,6 @@ from surveys.services.lookup import get
 #: The most slips printed while the request waits (25 A4 pages, well under a second on two
 #: cores); a bigger batch is printed by a background job.
 INLINE_SLIPS = 200
-#: Slips per downloaded PDF of the "one batch per unit" print: 250 A4 pages, about 1 MB and
-#: 7 s on two cores; more is downloaded in parts (not yet a background job).
-PART_SIZE = 2000
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
@@ -106,38 +102,46 @@ def issue_codes(round_id: int):
 def unit_batches(round_id: int):
     """The batches of one "每个单位一批": one per unit, with one PDF and one CSV for all."""
     batches = _unit_batches(round_id)
-    parts = unit_parts([batch.size for batch in batches], PART_SIZE)
+    total = sum(batch.size for batch in batches)
     return render_template(
         "admin/unit_batches.html",
         round=batches[0].round,
         batches=batches,
         ids=_ids_text(batches),
-        parts=[(number, [batches[i] for i in part]) for number, part in enumerate(parts, start=1)],
-        total=sum(batch.size for batch in batches),
+        total=total,
+        is_inline=total <= INLINE_SLIPS,
     )
 
 
 @bp.get("/rounds/<int:round_id>/batches/per-unit/slips.pdf")
 @role_required(*ORGANISERS)
 def unit_batches_pdf(round_id: int):
-    """The slips of per-unit batches as one PDF, a separator page before each unit (``?part=N``
-    when they are more than one file holds)."""
+    """The slips of a few per-unit batches as one PDF, a separator page before each unit
+    (more slips than a request prints are printed by a job)."""
     batches = _unit_batches(round_id)
-    parts = unit_parts([batch.size for batch in batches], PART_SIZE)
-    part = query_int("part", 1)
-    if not 1 <= part <= len(parts):
-        raise NotFound(N_("没有这一部分"))
-    chosen = [batches[i] for i in parts[part - 1]]
+    if sum(batch.size for batch in batches) > INLINE_SLIPS:
+        raise Conflict(N_("评议码较多，请在本页点击“生成打印文件”，在后台生成"))
     out = io.BytesIO()
     keys, base_url = code_keys(), current_app.config["PUBLIC_BASE_URL"]
-    sections = unit_sections(chosen, lambda batch: issuing.batch_codes(batch, keys), base_url, _)
-    render_sections(sections, out, title=unit_batches_title(chosen, _))
-    current_app.logger.info(
-        "batches %s part %d/%d printed by user %s", _ids_text(chosen), part, len(parts), current_user.id
-    )
-    name = f"round-{round_id}-units.pdf" if len(parts) == 1 else f"round-{round_id}-units-part{part}of{len(parts)}.pdf"
-    headers = {"Content-Disposition": f"attachment; filename={name}", **NO_STORE}
+    sections = unit_sections(batches, lambda batch: issuing.batch_codes(batch, keys), base_url, _)
+    render_sections(sections, out, title=unit_batches_title(batches, _))
+    current_app.logger.info("batches %s printed by user %s", _ids_text(batches), current_user.id)
+    headers = {"Content-Disposition": f"attachment; filename=round-{round_id}-units.pdf", **NO_STORE}
     return Response(out.getvalue(), mimetype="application/pdf", headers=headers)
+
+
+@bp.post("/rounds/<int:round_id>/batches/per-unit/slips")
+@role_required(*ORGANISERS)
+def print_unit_batches(round_id: int):
+    """Print per-unit batches' slips in the background; the job's page shows the progress and the file."""
+    batches = _unit_batches(round_id)
+    return jobs.start(
+        JobKind.SLIPS_PDF,
+        N_("打印每个单位一批的评议码条（%(units)d 个单位，%(n)d 张）"),
+        {"round_id": round_id, "batch_ids": [batch.id for batch in batches]},
+        units=len(batches),
+        n=sum(batch.size for batch in batches),
+    )
 
 
 @bp.get("/rounds/<int:round_id>/batches/per-unit/codes.csv")
@@ -273,10 +277,6 @@ def _printable(batch_id: int) -> CodeBatch:
     return printable_batch(get_session(), batch_id)
 
 
-#: Batches one per-unit page may name: more units than any installation has.
-MAX_UNIT_BATCHES = 1000
-
-
 def _ids_text(batches: list[CodeBatch]) -> str:
     return ",".join(str(batch.id) for batch in batches)
 
@@ -288,12 +288,7 @@ def _unit_batches(round_id: int) -> list[CodeBatch]:
         ids = [int(part) for part in text.split(",")] if text else []
     except ValueError:
         ids = []
-    if not 1 <= len(ids) <= MAX_UNIT_BATCHES or len(set(ids)) != len(ids):
-        raise NotFound(N_("评议码批次不存在"))
-    batches = [_printable(batch_id) for batch_id in ids]
-    if any(batch.round_id != round_id or batch.scope is not BatchScope.UNIT for batch in batches):
-        raise NotFound(N_("评议码批次不存在"))
-    return batches
+    return printable_unit_batches(get_session(), round_id, ids)
 
 
 def _terminal_of(batch: CodeBatch) -> Terminal | None:
