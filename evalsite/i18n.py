@@ -14,7 +14,7 @@ from flask_babel import Babel, gettext
 
 from surveys.errors import DomainError
 from surveys.i18n import MsgId
-from surveys.labels import label
+from surveys.labels import HONOUR_LIST_SCOPE, label
 from surveys.moments import MINUTES, local_text
 
 LANGUAGES = {"zh_CN": "简体中文", "en": "English"}
@@ -41,7 +41,11 @@ def select_locale() -> Locale | None:
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals.update(
-        current_language=current_language, language_next=language_next, LANGUAGES=LANGUAGES, label=label
+        current_language=current_language,
+        language_next=language_next,
+        LANGUAGES=LANGUAGES,
+        label=label,
+        HONOUR_LIST_SCOPE=HONOUR_LIST_SCOPE,
     )
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.add_template_filter(local_time)

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import enum
 
-from surveys.enums import Aggregation, RoundStatus, TargetStatus
+from surveys.enums import Aggregation, ComponentKind, RankScope, RoundStatus, TargetStatus
 from surveys.i18n import N_, MsgId
+from surveys.models.organisation import TargetKind
 from surveys.models.problems import Honour, ProblemSource, ProblemState, Verdict
+from surveys.models.round import RoundKind
 from surveys.models.scoring import RunState
+from surveys.models.user import Role
 
 ROUND_STATUS = {
     RoundStatus.DRAFT: N_("草稿"),
@@ -24,6 +27,35 @@ AGGREGATION = {
     Aggregation.MEAN: N_("平均值"),
     Aggregation.MEDIAN: N_("中位数"),
     Aggregation.TRIMMED: N_("去掉最高分和最低分后平均"),
+}
+ROUND_KIND = {
+    RoundKind.INTERNAL: N_("内部评议"),
+    RoundKind.EXTERNAL: N_("外部评议"),
+    RoundKind.OTHER: N_("其他"),
+}
+COMPONENT_KIND = {
+    ComponentKind.ROUND: N_("评议轮次"),
+    ComponentKind.IMPORTED: N_("导入的分数表"),
+}
+RANK_SCOPE = {
+    RankScope.OVERALL: N_("全部评议对象"),
+    RankScope.CATEGORY: N_("各类别分别"),
+}
+#: The same scopes as an honour list's own rules say them (the list, not the campaign).
+HONOUR_LIST_SCOPE = {
+    RankScope.OVERALL: N_("整个名单"),
+    RankScope.CATEGORY: N_("名单内各类别分别"),
+}
+TARGET_KIND = {
+    TargetKind.PERSON: N_("个人"),
+    TargetKind.WINDOW: N_("窗口"),
+    TargetKind.UNIT: N_("单位"),
+}
+ROLE = {
+    Role.ORGANISER: N_("组织者"),
+    Role.LEADER: N_("领导"),
+    Role.UNIT_OFFICER: N_("单位联络员"),
+    Role.ADMIN: N_("系统管理员"),
 }
 TARGET_STATUS = {
     TargetStatus.RANKED: N_("已排名"),
@@ -63,6 +95,11 @@ HONOUR = {Honour.RED: N_("红榜"), Honour.BLACK: N_("黑榜")}
 BY_ENUM: dict[type[enum.Enum], dict] = {
     RoundStatus: ROUND_STATUS,
     Aggregation: AGGREGATION,
+    RoundKind: ROUND_KIND,
+    ComponentKind: COMPONENT_KIND,
+    RankScope: RANK_SCOPE,
+    TargetKind: TARGET_KIND,
+    Role: ROLE,
     TargetStatus: TARGET_STATUS,
     RunState: RUN_STATE,
     ProblemState: PROBLEM_STATE,
@@ -70,6 +107,10 @@ BY_ENUM: dict[type[enum.Enum], dict] = {
     Verdict: VERDICT,
     Honour: HONOUR,
 }
+
+
+#: Labels of an enum that read differently in one context than ``label`` says them.
+IN_CONTEXT: tuple[dict, ...] = (HONOUR_LIST_SCOPE,)
 
 
 def label(member: enum.Enum) -> MsgId:

@@ -19,14 +19,13 @@ from sqlalchemy.orm import Session
 
 from surveys.errors import DomainError
 from surveys.i18n import N_, MsgId
+from surveys.labels import TARGET_KIND
 from surveys.models.campaign import Category
 from surveys.models.organisation import Target, TargetKind
 
 #: The kinds in the order a selector names them, with their words.
 KIND_LABELS: dict[TargetKind, MsgId] = {
-    TargetKind.UNIT: N_("单位"),
-    TargetKind.WINDOW: N_("窗口"),
-    TargetKind.PERSON: N_("个人"),
+    kind: TARGET_KIND[kind] for kind in (TargetKind.UNIT, TargetKind.WINDOW, TargetKind.PERSON)
 }
 EVERY_TARGET = N_("全部对象")
 

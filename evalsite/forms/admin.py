@@ -21,10 +21,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from evalsite.forms.base import choices
+from evalsite.forms.base import choices, label_choices
 from evalsite.selectors import selector_field
-from surveys.enums import Aggregation
-from surveys.labels import label
+from surveys import labels
 from surveys.scales import PRESETS
 
 
@@ -49,7 +48,7 @@ class TargetForm(FlaskForm):
     name = StringField(_l("名称"), validators=[DataRequired(), Length(max=100)])
     kind = SelectField(
         _l("类型"),
-        choices=choices([("person", _l("个人")), ("window", _l("窗口")), ("unit", _l("单位"))]),
+        choices=label_choices(labels.TARGET_KIND),
     )
     title = StringField(_l("职务"), validators=[Optional(), Length(max=100)])
     category = StringField(_l("类别"), validators=[DataRequired(), Length(max=50)])
@@ -96,7 +95,7 @@ class RoundForm(FlaskForm):
     name = StringField(_l("轮次名称"), validators=[DataRequired(), Length(max=60)])
     kind = SelectField(
         _l("类型"),
-        choices=choices([("internal", _l("内部评议")), ("external", _l("外部评议")), ("other", _l("其他"))]),
+        choices=label_choices(labels.ROUND_KIND),
     )
     questionnaire_id = SelectField(_l("测评表"), coerce=int, validators=[Optional()])
     opens_on = DateField(_l("开始日期"), validators=[InputRequired()])
@@ -104,7 +103,7 @@ class RoundForm(FlaskForm):
     is_open_round = BooleanField(_l("开放式轮次（张贴二维码，无需评议码）"))
     aggregation = SelectField(
         _l("汇总方法"),
-        choices=choices([(a.value, _l(label(a))) for a in Aggregation]),
+        choices=label_choices(labels.AGGREGATION),
     )
     trim_k = IntegerField(_l("去掉最高、最低分各几个"), default=0, validators=[InputRequired(), NumberRange(0, 10)])
     is_strict = BooleanField(_l("严格模式：所有评议主体都须有足够票数"))
@@ -121,7 +120,7 @@ class GroupForm(FlaskForm):
 
 class ComponentForm(FlaskForm):
     name = StringField(_l("组成名称"), validators=[DataRequired(), Length(max=50)])
-    kind = SelectField(_l("来源"), choices=choices([("round", _l("评议轮次")), ("imported", _l("导入的分数表"))]))
+    kind = SelectField(_l("来源"), choices=label_choices(labels.COMPONENT_KIND))
     round_id = SelectField(_l("轮次"), coerce=int, validators=[Optional()])
     weight = FloatField(_l("权重"), validators=[InputRequired()])
     #: What counts for whom: the targets this component scores (DESIGN §6a).
@@ -134,14 +133,7 @@ class UserForm(FlaskForm):
     password = PasswordField(_l("初始密码（至少 10 个字符）"), validators=[DataRequired(), Length(max=200)])
     role = SelectField(
         _l("角色"),
-        choices=choices(
-            [
-                ("organiser", _l("组织者")),
-                ("leader", _l("领导")),
-                ("unit_officer", _l("单位联络员")),
-                ("admin", _l("系统管理员")),
-            ]
-        ),
+        choices=label_choices(labels.ROLE),
     )
     unit_id = SelectField(_l("所属单位（单位联络员）"), coerce=int, validators=[Optional()])
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import request
+from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
 
 
@@ -22,3 +23,8 @@ def edit_form(form_cls, obj=None, **initial):
 def choices(pairs) -> list[SelectChoice]:
     """Select options from (value, label) pairs; WTForms 3.3 deprecates bare tuples."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def label_choices(table: dict) -> list[SelectChoice]:
+    """Select options from a label table of ``surveys.labels``: each member's value, its label."""
+    return choices([(member.value, _l(text)) for member, text in table.items()])

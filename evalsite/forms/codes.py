@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from surveys.models import BatchScope
 from surveys.services.issuing import MAX_BATCH
 
 #: How long a terminal's codes stay valid: one minute to thirty days, as the service allows.
@@ -27,12 +28,12 @@ class IssueForm(FlaskForm):
     scope = SelectField(
         _l("评议范围"),
         choices=[
-            SelectChoice("round", _l("评议主体范围内的全部评议对象")),
-            SelectChoice("unit", _l("一个单位的评议对象")),
-            SelectChoice("target", _l("一个评议对象")),
+            SelectChoice(BatchScope.ROUND.value, _l("评议主体范围内的全部评议对象")),
+            SelectChoice(BatchScope.UNIT.value, _l("一个单位的评议对象")),
+            SelectChoice(BatchScope.TARGET.value, _l("一个评议对象")),
             SelectChoice(PER_UNIT, _l("每个单位一批（数量为每个单位的评议码数）")),
         ],
-        default="round",
+        default=BatchScope.ROUND.value,
     )
     unit_id = SelectField(_l("单位（按单位发放时）"), coerce=int, validators=[Optional()])
     target_code = StringField(_l("评议对象编号（按对象发放时）"), validators=[Optional(), Length(max=32)])
@@ -42,10 +43,10 @@ class IssueForm(FlaskForm):
         """The unit or the target code must be given when the scope asks for it."""
         if not super().validate(extra_validators):
             return False
-        if self.scope.data == "unit" and not self.unit_id.data:
+        if self.scope.data == BatchScope.UNIT.value and not self.unit_id.data:
             self.unit_id.errors.append(_l("请选择单位"))
             return False
-        if self.scope.data == "target" and not (self.target_code.data or "").strip():
+        if self.scope.data == BatchScope.TARGET.value and not (self.target_code.data or "").strip():
             self.target_code.errors.append(_l("请填写评议对象编号"))
             return False
         return True

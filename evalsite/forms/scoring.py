@@ -12,16 +12,15 @@ from wtforms import FloatField, IntegerField, SelectField, StringField, TextArea
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
-from evalsite.forms.base import choices
+from evalsite.forms.base import label_choices
 from evalsite.selectors import selector_field
+from surveys import labels
 
 
 class RulesForm(FlaskForm):
     top_n = IntegerField(_l("十佳名额"), validators=[InputRequired()])
     bottom_n = IntegerField(_l("末位名额"), validators=[InputRequired()])
-    rank_scope = SelectField(
-        _l("十佳与末位的范围"), choices=choices([("overall", _l("全部评议对象")), ("category", _l("各类别分别"))])
-    )
+    rank_scope = SelectField(_l("十佳与末位的范围"), choices=label_choices(labels.RANK_SCOPE))
     bottom_threshold = FloatField(_l("末位分数线（可空）"), validators=[Optional()])
     top_min_ballots = IntegerField(_l("十佳最少有效票数"), validators=[InputRequired()])
     top_min_grade = StringField(_l("十佳的最低等次（可空）"), validators=[Optional(), Length(max=20)])
@@ -66,18 +65,15 @@ class SheetForm(FlaskForm):
     max_score = FloatField(_l("默认满分"), default=100.0, validators=[InputRequired()])
 
 
-SCOPE_CHOICES = [("overall", _l("整个名单")), ("category", _l("名单内各类别分别"))]
-
-
 class HonourListForm(FlaskForm):
     """An honour list (排名名单): its name, its targets and its own 十佳 / 末位 rules."""
 
     name = StringField(_l("名单名称（如 十佳单位）"), validators=[DataRequired(), Length(max=50)])
     selector = selector_field(_l("适用范围（名单包含的评议对象）"))
     top_n = IntegerField(_l("十佳名额"), default=10, validators=[InputRequired()])
-    top_scope = SelectField(_l("十佳的范围"), choices=choices(SCOPE_CHOICES))
+    top_scope = SelectField(_l("十佳的范围"), choices=label_choices(labels.HONOUR_LIST_SCOPE))
     top_min_ballots = IntegerField(_l("十佳最少有效票数"), default=0, validators=[InputRequired()])
     top_min_grade = StringField(_l("十佳的最低等次（可空）"), validators=[Optional(), Length(max=20)])
     bottom_n = IntegerField(_l("末位名额"), default=0, validators=[InputRequired()])
-    bottom_scope = SelectField(_l("末位的范围"), choices=choices(SCOPE_CHOICES))
+    bottom_scope = SelectField(_l("末位的范围"), choices=label_choices(labels.HONOUR_LIST_SCOPE))
     bottom_threshold = FloatField(_l("末位分数线（可空，只在低于该分的对象中定末位）"), validators=[Optional()])

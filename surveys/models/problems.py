@@ -49,7 +49,7 @@ class ProblemState(StateMachine, enum.Enum):
         return TRANSITIONS
 
     def refusals(self) -> tuple[None, str]:
-        return None, N_("整改事项当前状态不允许此操作")
+        return None, N_("整改事项当前为“%(now)s”，不能改为“%(to)s”")
 
 
 #: Every legal move; anything else is refused.

@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from surveys.errors import Conflict, DomainError
+from surveys.labels import label
 from surveys.models import ProblemState, Verdict
 from surveys.models.problems import TRANSITIONS
 from surveys.services import attachments
@@ -42,7 +43,7 @@ def test_every_other_move_is_refused_with_409(before, after):
     with pytest.raises(Conflict) as refused:
         before.move_to(after)
     assert refused.value.status == 409
-    assert refused.value.message == "整改事项当前状态不允许此操作"
+    assert str(refused.value) == f"整改事项当前为“{label(before)}”，不能改为“{label(after)}”"
 
 
 def test_closed_and_withdrawn_are_final_and_nothing_leaves_them():

@@ -53,9 +53,9 @@ def test_an_illegal_run_move_names_the_run_and_both_states():
     assert refused.value.params == {"id": 3, "now": label(RunState.DRAFT), "to": label(RunState.PUBLISHED)}
 
 
-def test_a_problem_refusal_keeps_its_message_and_carries_both_labels():
+def test_a_problem_refusal_names_both_states_like_the_rounds_and_runs_do():
     with pytest.raises(Conflict) as refused:
         ProblemState.CLOSED.move_to(ProblemState.REPORTED)
 
-    assert refused.value.message == "整改事项当前状态不允许此操作"
+    assert str(refused.value) == "整改事项当前为“已销号”，不能改为“待核验”"
     assert refused.value.params == {"now": "已销号", "to": "待核验"}

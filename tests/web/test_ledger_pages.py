@@ -200,7 +200,7 @@ def test_the_organiser_rejects_with_a_new_deadline_then_closes(client, session, 
     )
     assert fresh(session).get(Problem, pid).state is ProblemState.REOPENED
     again = client.post(f"/ledger/problems/{pid}/verify", data={"verdict": "satisfied"})
-    assert again.status_code == 409 and "整改事项当前状态不允许此操作" in page_text(again)
+    assert again.status_code == 409 and "整改事项当前为“重新整改”，不能改为“已销号”" in page_text(again)
     problems.report(session, pid, "重新拍照", [], unit_id=world["unit_a"], max_bytes=2**20, **KW)
     session.commit()
     client.post(f"/ledger/problems/{pid}/verify", data={"verdict": "satisfied", "text": "整改到位"})

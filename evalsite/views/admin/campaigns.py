@@ -14,7 +14,7 @@ from evalsite.selectors import fill_selector_choices, selector_from
 from evalsite.views.admin import actor, bp, render_form
 from surveys.errors import DomainError
 from surveys.labels import label
-from surveys.models import Campaign, Component
+from surveys.models import Campaign, Component, ComponentKind
 from surveys.services import campaigns, organisation
 from surveys.services.lookup import get
 
@@ -134,7 +134,7 @@ def _save_component(campaign_id: int, component: Component | None):
     if form.validate_on_submit():
         fields = {
             "name": form.name.data,
-            "kind": form.kind.data,
+            "kind": ComponentKind(form.kind.data),
             "round_id": form.round_id.data or None,
             "weight": form.weight.data,
         }

@@ -26,7 +26,7 @@ from evalsite.selectors import selector_label
 from evalsite.views.admin import actor, bp
 from surveys.errors import Conflict, DomainError, NotFound
 from surveys.i18n import N_
-from surveys.models import CodeBatch, JobKind, Round, RoundStatus, Target, Terminal
+from surveys.models import BatchScope, CodeBatch, JobKind, Round, RoundStatus, Target, Terminal
 from surveys.printing import (
     batch_slips,
     render_sections,
@@ -61,14 +61,16 @@ def issue_codes(round_id: int):
     round_ = get(db, Round, round_id)
     form = _issue_form(round_)
     is_valid, target = form.validate_on_submit(), None
-    if is_valid and form.scope.data == "target":
+    per_unit = form.scope.data == PER_UNIT
+    scope = None if per_unit or not is_valid else BatchScope(form.scope.data)
+    if scope is BatchScope.TARGET:
         target = _target_of(round_, form.target_code)
         is_valid = target is not None
     if not is_valid:
         return _codes_page(round_, issue_form=form), 400
     options = {"label": form.label.data or "", **actor()}
     try:
-        if form.scope.data == PER_UNIT:
+        if per_unit:
             issued = issuing.issue_batches_per_unit(
                 db, round_.id, form.group_id.data, form.count.data, code_keys(), **options
             )
@@ -81,7 +83,7 @@ def issue_codes(round_id: int):
                     form.count.data,
                     code_keys(),
                     target_id=target.id if target else None,
-                    unit_id=form.unit_id.data if form.scope.data == "unit" else None,
+                    unit_id=form.unit_id.data if scope is BatchScope.UNIT else None,
                     **options,
                 )
             ]
@@ -92,7 +94,7 @@ def issue_codes(round_id: int):
     db.commit()
     batches = [batch for batch, _codes in issued]
     flash(_("已发放 %(n)d 个评议码", n=sum(batch.size for batch in batches)))
-    if form.scope.data == PER_UNIT:
+    if per_unit:
         return redirect(url_for("admin.unit_batches", round_id=round_.id, ids=_ids_text(batches)))
     return redirect(url_for("admin.code_batch", batch_id=batches[0].id))
 

@@ -18,7 +18,7 @@ from evalsite.selectors import fill_selector_choices, selector_from
 from evalsite.views.admin import actor, bp, render_form
 from surveys.errors import DomainError, NotFound
 from surveys.i18n import N_
-from surveys.models import Campaign, HonourList
+from surveys.models import Campaign, HonourList, RankScope
 from surveys.services import honour_lists
 from surveys.services.lookup import get
 from surveys.services.scoring_runs import load_rules
@@ -68,6 +68,7 @@ def _save(campaign: Campaign, row: HonourList | None):
     if not form.validate_on_submit():
         return render_form(form, title)
     fields = {name: field.data for name, field in form._fields.items() if name not in ("csrf_token", "selector")}
+    fields["top_scope"], fields["bottom_scope"] = RankScope(form.top_scope.data), RankScope(form.bottom_scope.data)
     try:
         honour_lists.save_list(
             db,

@@ -16,7 +16,7 @@ from evalsite.views.admin import actor, bp, render_form
 from surveys.db import truncate_wal
 from surveys.errors import DomainError
 from surveys.labels import label
-from surveys.models import Campaign, RaterGroup, Round
+from surveys.models import Aggregation, Campaign, RaterGroup, Round, RoundKind
 from surveys.services import rounds
 from surveys.services.lookup import get
 
@@ -128,6 +128,7 @@ def _save_round(campaign: Campaign, round_: Round | None):
     form.questionnaire_id.choices = choices([(0, "—")] + [(q.id, q.name) for q in campaign.questionnaires])
     if form.validate_on_submit():
         fields = {name: getattr(form, name).data for name in _ROUND_FIELDS}
+        fields["kind"], fields["aggregation"] = RoundKind(form.kind.data), Aggregation(form.aggregation.data)
         saved = rounds.save_round(db, campaign.id, fields, round_id=round_.id if round_ else None, **actor())
         db.commit()
         flash(_("已保存"))

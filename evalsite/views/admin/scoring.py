@@ -23,7 +23,7 @@ from evalsite.scoring_text import FIELD_LABELS, helpers
 from evalsite.views.admin import actor, bp, query_int
 from surveys.errors import DomainError, NotFound
 from surveys.i18n import N_
-from surveys.models import Campaign, Component, ComponentKind, JobKind, ScoringRun, Target, Veto
+from surveys.models import Campaign, Component, ComponentKind, JobKind, RankScope, ScoringRun, Target, Veto
 from surveys.scoring.compare import compare_runs
 from surveys.scoring.display import shown
 from surveys.services import honour_lists, listings, score_sheets, scoring_rules, vetoes
@@ -60,6 +60,7 @@ def save_scoring_rules(campaign_id: int):
         return _scoring_page(campaign_id, rules_form=form)
     fields = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
     fields["grade_bands"] = parse_bands(form.grade_bands.data)
+    fields["rank_scope"] = RankScope(form.rank_scope.data)
     scoring_rules.save_rules(db, get(db, Campaign, campaign_id).id, fields, **actor())
     db.commit()
     flash(_("计分规则已保存，下次计分时生效"))

@@ -92,7 +92,8 @@ def _save_target(campaign_id: int, target: Target | None):
         form = edit_form(TargetForm, target, kind=target.kind.value, category=target.category.name)
     form.unit_id.choices = choices([(u.id, u.name) for u in organisation.list_units(db)])
     if form.validate_on_submit():
-        fields = {k: getattr(form, k).data for k in ("code", "name", "kind", "title", "category", "unit_id")}
+        fields = {k: getattr(form, k).data for k in ("code", "name", "title", "category", "unit_id")}
+        fields["kind"] = TargetKind(form.kind.data)
         organisation.save_target(db, campaign.id, fields, target_id=target.id if target else None, **actor())
         db.commit()
         flash(_("已保存"))
