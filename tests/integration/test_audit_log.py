@@ -305,7 +305,8 @@ def test_creating_and_deleting_weighted_things_records_their_weight(session, wor
     rounds.delete_group(session, group.id, **_kw(world))
     deleted = entries(session)[-1]
 
-    assert _stored_detail(session, created.id) == {"after": {"weight": 0.25, "min_ballots": 3}}
+    every_target = {"selector_kind": None, "selector_category_id": None, "selector_unit_id": None}
+    assert _stored_detail(session, created.id) == {"after": {"weight": 0.25, "min_ballots": 3} | every_target}
     assert _stored_detail(session, deleted.id) == {"before": {"weight": 0.25}}
 
 

@@ -19,15 +19,13 @@ from surveys.services.scoring_runs import load_rules
 from tests.builders import build_campaign, publish, run_scoring
 from tests.conftest import NOW
 from tests.documents import pdf_text
+from tests.jobs_support import export
 from tests.web.support import fresh, page_text
 
 
 def download(client, campaign_id: int, kind: str):
-    """A report of the campaign's run, read to the end."""
-    response = client.get(f"/reports/campaigns/{campaign_id}/{kind}")
-    data = response.get_data()
-    response.close()
-    return data
+    """A report of the campaign's run, made by its job as the page's button asks."""
+    return export(client, f"/reports/campaigns/{campaign_id}/{kind}").get_data()
 
 
 def list_form(name: str, *, category_id="", kind="", top_n="1", bottom_n="0", **extra) -> dict:

@@ -48,7 +48,8 @@ def test_a_run_is_frozen_signed_off_and_published_and_the_public_sees_that_snaps
     assert GOLDEN_INPUT_DIGEST in text and "flask score" in text
     assert "红榜：整改典型" in text and "黑榜：整改不力" in text and "暂无" in text
     assert "收受服务对象礼品" not in text  # a veto's reason is an internal note
-    actions = session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("run.%"))).all()
+    runs = select(AuditEntry.action).where(AuditEntry.action.like("run.%")).order_by(AuditEntry.id)
+    actions = session.scalars(runs).all()
     assert actions == ["run.freeze", "run.sign", "run.publish"]
 
 

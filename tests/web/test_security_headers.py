@@ -9,6 +9,7 @@ import pytest
 
 from evalsite.security import CHART_POLICY, CONTENT_SECURITY_POLICY, HEADERS
 from surveys.models import Role
+from tests.jobs_support import export
 from tests.web.results_support import scored_campaign
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "evalsite" / "templates"
@@ -142,11 +143,12 @@ def test_signed_in_pages_and_downloads_are_never_stored_and_static_files_still_a
         "/",
         base,
         f"{base}/targets/{ids['targets']['A1']}",
-        f"/reports/campaigns/{ids['campaign']}/results.xlsx",
     ):
         response = client.get(url)
         assert response.status_code == 200, url
         assert response.headers["Cache-Control"] == "no-store", url
+    download = export(client, f"/reports/campaigns/{ids['campaign']}/results.xlsx")  # the file its job made
+    assert download.headers["Cache-Control"] == "no-store"
     assert "no-store" not in cache_control(client, "/static/app.css")
     assert "public" in cache_control(client, "/results/assets/plotly.min.js")
     client.post("/logout")
