@@ -125,6 +125,8 @@ def test_a_problem_goes_from_comments_to_closed_with_one_rejection(
     )  # fmt: skip
     assert problem.closer.username == "jfb" and problem.closed_at is not None
     actions = session.scalars(
-        select(AuditEntry.action).where(AuditEntry.object_type == "problems", AuditEntry.object_id == problem_id)
+        select(AuditEntry.action)
+        .where(AuditEntry.object_type == "problems", AuditEntry.object_id == problem_id)
+        .order_by(AuditEntry.id)
     ).all()
     assert actions == ["problem.file", "problem.report", "problem.verify", "problem.report", "problem.verify"]

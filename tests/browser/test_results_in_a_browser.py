@@ -55,6 +55,7 @@ def test_a_leader_opens_the_ranking_the_charts_and_a_drill_down(live_server, pho
     assert {r["编号"]: (r["名次"], r["总分"]) for r in rows if r["编号"] in ranked} == ranked
     assert download.value.suggested_filename.endswith(".xlsx")
 
+    page.go_back()  # from the export's job page back to the ranking, as a reader would
     page.locator(".tabs a", has_text="图表").tap()
     # A busy machine may take seconds to parse plotly.js (4.8 MB): wait for the first chart,
     # not for a clock. (wait_for_function would evaluate a string, which our CSP forbids.)

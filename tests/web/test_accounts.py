@@ -185,7 +185,11 @@ def test_a_disabled_user_is_signed_out_and_an_admin_cannot_disable_themselves(ap
     refused = admin_client.post(f"/admin/users/{admin.id}/disable")
     assert refused.status_code == 400 and "不能停用自己的账号" in page_text(refused)
     assert fresh(session).get(User, admin.id).is_active
-    about_user = select(AuditEntry.action).where(AuditEntry.object_id == user.id, AuditEntry.action.startswith("user."))
+    about_user = (
+        select(AuditEntry.action)
+        .where(AuditEntry.object_id == user.id, AuditEntry.action.startswith("user."))
+        .order_by(AuditEntry.id)
+    )
     assert session.scalars(about_user).all()[-2:] == ["user.disable", "user.enable"]
 
 
