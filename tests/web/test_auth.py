@@ -73,7 +73,11 @@ def test_every_attempt_is_audited_without_the_password(client, make_user, sessio
     make_user(Role.ORGANISER, "zhangsan")
     client.post("/login", data={"username": "zhangsan", "password": "typo-password-9"})
     client.post("/login", data={"username": "zhangsan", "password": PASSWORD})
-    entries = fresh(session).scalars(select(AuditEntry).where(AuditEntry.action.startswith("auth."))).all()
+    entries = (
+        fresh(session)
+        .scalars(select(AuditEntry).where(AuditEntry.action.startswith("auth.")).order_by(AuditEntry.id))
+        .all()
+    )
     assert [e.action for e in entries] == ["auth.login_failed", "auth.login"]
     assert all("typo-password-9" not in repr((e.summary, e.detail)) for e in entries)
 
