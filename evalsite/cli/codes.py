@@ -24,10 +24,11 @@ from evalsite.database import utcnow
 from evalsite.i18n import error_text
 from evalsite.keys import code_keys
 from evalsite.output_file import OutputFile
+from surveys.batch_prints import batch_slips, slips_title, write_codes_csv
 from surveys.db import claim_write_lock
 from surveys.errors import DomainError
 from surveys.models import RaterGroup, Round, Target, Unit
-from surveys.printing import batch_slips, register_fonts, render_slips, slips_title, write_codes_csv
+from surveys.printing import register_fonts, render_slips
 from surveys.services import issuing
 
 _PATH = click.Path(dir_okay=False, path_type=Path)

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from evalsite.database import utcnow
 from evalsite.keys import code_keys
+from surveys.batch_prints import batch_slips, slips_title, unit_batches_title, unit_sections
 from surveys.db import claim_write_lock
 from surveys.errors import Conflict, NotFound
 from surveys.i18n import N_
@@ -33,7 +34,7 @@ from surveys.models import (
     ScoringRun,
     Terminal,
 )
-from surveys.printing import batch_slips, render_sections, render_slips, slips_title, unit_batches_title, unit_sections
+from surveys.printing import render_sections, render_slips
 from surveys.reports.facts import run_facts, turnout_rows
 from surveys.reports.pdf_report import build_pdf
 from surveys.reports.workbook import build_workbook

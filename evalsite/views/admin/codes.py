@@ -24,19 +24,18 @@ from evalsite.jobs.work import printable_batch, printable_unit_batches
 from evalsite.keys import code_keys
 from evalsite.selectors import selector_label
 from evalsite.views.admin import actor, bp
-from surveys.errors import Conflict, DomainError, NotFound
-from surveys.i18n import N_
-from surveys.models import BatchScope, CodeBatch, JobKind, Round, RoundStatus, Target, Terminal
-from surveys.printing import (
+from surveys.batch_prints import (
     batch_slips,
-    render_sections,
-    render_slips,
     slips_title,
     unit_batches_title,
     unit_sections,
     write_codes_csv,
     write_unit_codes_csv,
 )
+from surveys.errors import Conflict, DomainError, NotFound
+from surveys.i18n import N_
+from surveys.models import BatchScope, CodeBatch, JobKind, Round, RoundStatus, Target, Terminal
+from surveys.printing import render_sections, render_slips
 from surveys.services import issuing, listings, organisation
 from surveys.services.lookup import get
 
